@@ -1,0 +1,43 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything else is a building block.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install system-deps run farm test lint unit bench clean
+
+install: $(STAMP)
+
+# Reinstall only when the dependency list changes.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[node,dev]'
+	touch $(STAMP)
+
+system-deps:
+	bash scripts/install_system_packages.sh
+
+# The main job: until the desktop app lands, that is the local farm.
+run: install
+	$(VENV)/bin/hearth-server serve
+
+farm: install
+	$(VENV)/bin/hearth-server serve
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+unit: install
+	$(VENV)/bin/pytest
+
+test: install system-deps lint unit
+
+bench: install
+	$(PY) bench/storage.py
+
+clean:
+	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""Accounts and API tokens: who may use the farm and its buckets."""

@@ -1,0 +1,45 @@
+"""FarmContext: the long-lived services one server process shares between its endpoints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from backend.accounts.secrets import load_or_create_server_key
+from backend.accounts.service import AccountService
+from backend.config import STORAGE_PATH_PREFIX, Settings
+from backend.db.session import Database
+from backend.storage.buckets import BucketRegistry
+from backend.storage.engine import StorageEngine
+from backend.storage.factory import make_storage_engine
+
+
+@dataclass
+class FarmContext:
+    settings: Settings
+    db: Database
+    accounts: AccountService
+    storage: StorageEngine
+    buckets: BucketRegistry
+    base_url: str = field(default="")
+
+    @property
+    def storage_url(self) -> str:
+        return self.base_url + STORAGE_PATH_PREFIX
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def build_context(settings: Settings) -> FarmContext:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.resolved_database_url)
+    accounts = AccountService(db, load_or_create_server_key(settings.data_dir))
+    storage = make_storage_engine(settings, db)
+    return FarmContext(
+        settings=settings,
+        db=db,
+        accounts=accounts,
+        storage=storage,
+        buckets=BucketRegistry(db),
+        base_url=settings.base_url(),
+    )

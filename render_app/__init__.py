@@ -1,0 +1,1 @@
+"""Hearth desktop app (PySide6)."""
