@@ -134,8 +134,8 @@ def server_main(argv: list[str] | None = None) -> int:
 def node_main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="hearth-node",
-        description="Heater-node agent. NOT YET AVAILABLE: it arrives with the 'Heater nodes render real frames' "
-        "issue; until then submitted tasks wait in the Submitted state.",
+        description="Heater-node agent. NOT YET AVAILABLE: it arrives with the 'Heater nodes render real "
+        "frames' issue; until then submitted tasks wait in the Submitted state.",
     )
     parser.add_argument("--server", required=False)
     parser.add_argument("--name", required=False)

@@ -11,6 +11,10 @@ DEFAULT_MAX_JSON_BODY_BYTES = 4 * 1024 * 1024
 STORAGE_PATH_PREFIX = "/storage"
 
 
+def default_profiles_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "resources" / "profiles"
+
+
 @dataclass(frozen=True)
 class ExternalS3Settings:
     """Where the `s3` storage engine keeps objects: any S3-compatible store."""
@@ -36,7 +40,7 @@ class Settings:
     storage_engine: str = "local"
     external_s3: ExternalS3Settings | None = None
     max_json_body_bytes: int = DEFAULT_MAX_JSON_BODY_BYTES
-    profiles_dir: Path = field(default_factory=lambda: default_profiles_dir())
+    profiles_dir: Path = field(default_factory=default_profiles_dir)
 
     @property
     def resolved_database_url(self) -> str:
@@ -54,10 +58,6 @@ class Settings:
             return self.public_url.rstrip("/")
         host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
         return f"{self.scheme}://{host}:{bound_port or self.port}"
-
-
-def default_profiles_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "resources" / "profiles"
 
 
 def default_data_dir() -> Path:

@@ -9,8 +9,8 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="hearth",
-        description="Hearth command-line client. NOT YET AVAILABLE: submit, sync, follow and download arrive with "
-        "the render_client issue. Until then, use the qarnot SDK or boto3 against `hearth-server serve` "
+        description="Hearth command-line client. NOT YET AVAILABLE: submit, sync, follow and download arrive "
+        "with the render_client issue. Until then, use the qarnot SDK or boto3 against `hearth-server serve` "
         "(see README).",
     )
     parser.parse_args(argv)

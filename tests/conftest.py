@@ -1,4 +1,4 @@
-"""Test-wide settings: offscreen Qt, isolated user dirs, and a check that no test leaks threads or processes."""
+"""Test-wide settings: offscreen Qt, isolated user dirs, no leaked threads or processes."""
 
 from __future__ import annotations
 

@@ -62,11 +62,27 @@ def farm_in_thread(data_dir: Path, **settings: Any) -> Iterator[RunningFarm]:
         server.stop()
 
 
-def start_farm_process(data_dir: Path, *extra_args: str, port: int = 0) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+def start_farm_process(
+    data_dir: Path, *extra_args: str, port: int = 0
+) -> tuple[subprocess.Popen[str], dict[str, Any]]:
     """Starts `hearth-server serve` and waits for its ready line; returns the process and that line."""
-    cmd = [sys.executable, "-m", "backend.cli", "serve", "--port", str(port), "--data-dir", str(data_dir), *extra_args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "backend.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(data_dir),
+        *extra_args,
+    ]
     process = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     ready: dict[str, Any] = {}
     found = threading.Event()

@@ -57,7 +57,11 @@ class AccountService:
             account = self._account(session, email)
             token_id = new_token_id()
             token = derive_token(self._key, token_id)
-            session.add(ApiToken(account_id=account.id, token_id=token_id, token_sha256=sha256_hex(token), label=label))
+            session.add(
+                ApiToken(
+                    account_id=account.id, token_id=token_id, token_sha256=sha256_hex(token), label=label
+                )
+            )
         self._forget(email)
         return token
 
@@ -99,9 +103,9 @@ class AccountService:
                 return cached[1], cached[2]
         with self._db.transaction() as session:
             account = session.scalar(select(Account).where(Account.email == email))
-            if account is None:
-                principal, secrets_ = None, ()
-            else:
+            principal: Principal | None = None
+            secrets_: tuple[str, ...] = ()
+            if account is not None:
                 principal = Principal(account.id, account.email)
                 secrets_ = tuple(
                     derive_token(self._key, t.token_id) for t in account.tokens if t.revoked_at is None
