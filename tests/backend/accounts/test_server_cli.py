@@ -14,7 +14,7 @@ from tests.farm_harness import start_farm_process, stop_process
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "backend.cli", *args], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "backend.cli", *args], check=False, capture_output=True, text=True, timeout=60
     )
 
 
