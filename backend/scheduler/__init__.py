@@ -1,0 +1,1 @@
+"""Scheduling frames onto heater nodes: placement policies, claims, timeouts and retries."""
