@@ -1,0 +1,1 @@
+"""The fleet: heater nodes known to the server, their credentials and latest telemetry."""
