@@ -8,6 +8,9 @@ from pathlib import Path
 
 DEFAULT_PORT = 8400
 DEFAULT_MAX_JSON_BODY_BYTES = 4 * 1024 * 1024
+DEFAULT_HEAT_WAIT_S = 30.0
+DEFAULT_HEARTBEAT_TIMEOUT_S = 30.0
+DEFAULT_LOCAL_NODES = 2
 STORAGE_PATH_PREFIX = "/storage"
 
 
@@ -41,6 +44,9 @@ class Settings:
     external_s3: ExternalS3Settings | None = None
     max_json_body_bytes: int = DEFAULT_MAX_JSON_BODY_BYTES
     profiles_dir: Path = field(default_factory=default_profiles_dir)
+    heat_wait_s: float = DEFAULT_HEAT_WAIT_S
+    heartbeat_timeout_s: float = DEFAULT_HEARTBEAT_TIMEOUT_S
+    local_nodes: int = 0
 
     @property
     def resolved_database_url(self) -> str:

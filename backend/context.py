@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from backend.accounts.secrets import load_or_create_server_key
 from backend.accounts.service import AccountService
 from backend.config import STORAGE_PATH_PREFIX, Settings
 from backend.db.session import Database
+from backend.events.bus import EventBus
+from backend.fleet.registry import NodeRegistry
+from backend.previews.store import PreviewStore
+from backend.scheduler.service import Scheduler
 from backend.storage.buckets import BucketRegistry
 from backend.storage.engine import StorageEngine
 from backend.storage.factory import make_storage_engine
@@ -20,6 +25,10 @@ class FarmContext:
     accounts: AccountService
     storage: StorageEngine
     buckets: BucketRegistry
+    events: EventBus
+    fleet: NodeRegistry
+    scheduler: Scheduler
+    previews: PreviewStore
     base_url: str = field(default="")
 
     @property
@@ -35,11 +44,22 @@ def build_context(settings: Settings) -> FarmContext:
     db = Database(settings.resolved_database_url)
     accounts = AccountService(db, load_or_create_server_key(settings.data_dir))
     storage = make_storage_engine(settings, db)
+    events = EventBus(db)
     return FarmContext(
         settings=settings,
         db=db,
         accounts=accounts,
         storage=storage,
         buckets=BucketRegistry(db),
+        events=events,
+        fleet=NodeRegistry(db),
+        scheduler=Scheduler(
+            db,
+            events,
+            storage,
+            heat_wait_s=settings.heat_wait_s,
+            heartbeat_timeout=timedelta(seconds=settings.heartbeat_timeout_s),
+        ),
+        previews=PreviewStore(settings.data_dir / "previews"),
         base_url=settings.base_url(),
     )

@@ -49,6 +49,15 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class AttemptContext:
+    task_uuid: str
+    account_id: int
+    frame: int
+    resource_buckets: frozenset[str]
+    result_bucket: str | None
+
+
+@dataclass(frozen=True)
 class FrameReport:
     """What a node reports when a frame is rendered and its outputs are uploaded."""
 
@@ -81,19 +90,27 @@ class Scheduler:
     # -- claims -------------------------------------------------------------------------------
 
     def offer(self, node_name: str, view: NodeView) -> Claim | None:
-        """Gives the node its current frame, or a new one if placement picks it, else None."""
+        """Gives the node its current frame, or a new one if placement picks it, else None.
+
+        Until it gets a frame or calls `stop_waiting`, the node counts as free, so placement can
+        weigh it against the other nodes that are waiting.
+        """
         with self._lock:
             self._waiting[node_name] = view
-            try:
-                with self._db.transaction() as session:
-                    claim = self._current_claim(session, node_name)
-                    if claim is None:
-                        claim = self._dispatch(session, node_name)
-            finally:
+            with self._db.transaction() as session:
+                claim = self._current_claim(session, node_name)
+                if claim is None:
+                    claim = self._dispatch(session, node_name)
+            if claim is not None:
                 self._waiting.pop(node_name, None)
         if claim is not None:
             self._events.notify()
         return claim
+
+    def stop_waiting(self, node_name: str) -> None:
+        """The node's long poll ended: placement must not count it as free any more."""
+        with self._lock:
+            self._waiting.pop(node_name, None)
 
     def waiting_nodes(self) -> list[str]:
         with self._lock:
@@ -259,6 +276,23 @@ class Scheduler:
         if instance is None or instance.node_id != node_name or instance.attempt_count != attempt.attempt:
             return None
         return attempt, instance
+
+    def attempt_context(self, node_name: str, attempt_id: int) -> AttemptContext | None:
+        """Which task an attempt of this node belongs to, current or not (None if not this node's)."""
+        with self._db.transaction() as session:
+            attempt = session.get(FrameAttempt, attempt_id)
+            if attempt is None or attempt.node_name != node_name:
+                return None
+            instance = session.get(TaskInstance, attempt.instance_pk)
+            assert instance is not None
+            task = instance.task
+            return AttemptContext(
+                task_uuid=task.uuid,
+                account_id=task.account_id,
+                frame=instance.instance_id,
+                resource_buckets=frozenset(str(b.get("bucketName", "")) for b in task.resource_buckets),
+                result_bucket=task.result_bucket,
+            )
 
     def is_current(self, node_name: str, attempt_id: int) -> bool:
         with self._db.transaction() as session:

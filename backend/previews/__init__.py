@@ -1,0 +1,1 @@
+"""Frame previews: progressive and final JPEG thumbnails that nodes upload while rendering."""
