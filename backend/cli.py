@@ -9,7 +9,14 @@ from pathlib import Path
 
 from backend.accounts.secrets import load_or_create_server_key
 from backend.accounts.service import AccountError, AccountService
-from backend.config import DEFAULT_PORT, Settings, default_data_dir, external_s3_from_env
+from backend.config import (
+    DEFAULT_HEAT_WAIT_S,
+    DEFAULT_LOCAL_NODES,
+    DEFAULT_PORT,
+    Settings,
+    default_data_dir,
+    external_s3_from_env,
+)
 from backend.db.session import Database
 
 EXIT_USAGE = 2
@@ -48,6 +55,18 @@ def _server_parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls-cert", type=Path, help="PEM certificate: serve HTTPS")
     serve.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
     serve.add_argument("--client-ca", type=Path, help="CA that signs node client certificates (mTLS)")
+    serve.add_argument(
+        "--nodes",
+        type=int,
+        default=int(os.environ.get("HEARTH_LOCAL_NODES", DEFAULT_LOCAL_NODES)),
+        help=f"local heater nodes to run beside the server (default {DEFAULT_LOCAL_NODES}; 0 for none)",
+    )
+    serve.add_argument(
+        "--heat-wait",
+        type=float,
+        default=DEFAULT_HEAT_WAIT_S,
+        help=f"seconds a frame waits for a room wanting heat (default {DEFAULT_HEAT_WAIT_S:g})",
+    )
     serve.add_argument("--public-url", help="URL clients use to reach this server, if not host:port")
     serve.add_argument(
         "--storage-engine",
@@ -92,6 +111,8 @@ def _settings_from(args: argparse.Namespace) -> Settings:
         public_url=args.public_url,
         storage_engine=args.storage_engine,
         external_s3=external,
+        local_nodes=max(0, args.nodes),
+        heat_wait_s=args.heat_wait,
     )
 
 

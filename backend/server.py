@@ -13,7 +13,9 @@ import uvicorn
 from backend.app import create_app
 from backend.config import Settings
 from backend.context import FarmContext, build_context
+from backend.housekeeping import Housekeeping
 from backend.local_account import ensure_local_account
+from backend.local_nodes import LocalNodes
 
 READY_MARKER = "HEARTH_READY"
 STOP_TIMEOUT_S = 10.0
@@ -33,6 +35,8 @@ class FarmServer:
         self.local_credentials = ensure_local_account(self.ctx)
         self._server = uvicorn.Server(self._uvicorn_config())
         self._thread: threading.Thread | None = None
+        self.housekeeping = Housekeeping(self.ctx)
+        self.local_nodes = LocalNodes(self.ctx, settings.local_nodes, self.base_url)
 
     @property
     def base_url(self) -> str:
@@ -66,8 +70,20 @@ class FarmServer:
 
     def serve_forever(self) -> None:
         self._socket.listen(2048)
-        self._server.config.setup_event_loop()
-        self._server.run(sockets=[self._socket])
+        self._start_chores()
+        try:
+            self._server.run(sockets=[self._socket])
+        finally:
+            self._stop_chores()
+
+    def _start_chores(self) -> None:
+        self.housekeeping.start()
+        # Nodes connect as soon as they start; the listening socket already queues them.
+        self.local_nodes.start()
+
+    def _stop_chores(self) -> None:
+        self.local_nodes.stop()
+        self.housekeeping.stop()
 
     def start_in_thread(self) -> None:
         self._socket.listen(2048)
@@ -84,8 +100,10 @@ class FarmServer:
         wait_started()
         if not self._server.started:
             raise RuntimeError("the farm server thread stopped before it started serving")
+        self._start_chores()
 
     def stop(self) -> None:
+        self._stop_chores()
         self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(STOP_TIMEOUT_S)

@@ -63,7 +63,7 @@ def farm_in_thread(data_dir: Path, **settings: Any) -> Iterator[RunningFarm]:
 
 
 def start_farm_process(
-    data_dir: Path, *extra_args: str, port: int = 0
+    data_dir: Path, *extra_args: str, port: int = 0, nodes: int = 0
 ) -> tuple[subprocess.Popen[str], dict[str, Any]]:
     """Starts `hearth-server serve` and waits for its ready line; returns the process and that line."""
     cmd = [
@@ -75,6 +75,8 @@ def start_farm_process(
         str(port),
         "--data-dir",
         str(data_dir),
+        "--nodes",
+        str(nodes),
         *extra_args,
     ]
     process = subprocess.Popen(

@@ -1,0 +1,61 @@
+"""LocalNodes: the embedded farm's own heater nodes, run as `hearth-node` child processes."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from backend.context import FarmContext
+
+STOP_GRACE_S = 10.0
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: a local node must not outlive a killed farm server."""
+    # Off Linux there is no libc.so.6; the node then notices the lost server through failing heartbeats.
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class LocalNodes:
+    def __init__(self, ctx: FarmContext, count: int, server_url: str, *, threads_per_node: int = 1) -> None:
+        self._ctx = ctx
+        self._count = count
+        self._server_url = server_url
+        self._threads = threads_per_node
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self) -> None:
+        for index in range(1, self._count + 1):
+            name = f"local-{index}"
+            token = self._ctx.fleet.add(name, replace_token=True)
+            work_dir = self._ctx.settings.data_dir / "nodes" / name
+            self.processes[name] = self._spawn(name, token, work_dir)
+
+    def _spawn(self, name: str, token: str, work_dir: Path) -> subprocess.Popen[bytes]:
+        command = [
+            sys.executable, "-m", "backend.node",
+            "--server", self._server_url,
+            "--name", name,
+            "--work-dir", str(work_dir),
+            "--threads", str(self._threads),
+        ]  # fmt: skip
+        env = {**os.environ, "HEARTH_NODE_TOKEN": token}
+        return subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)  # noqa: PLW1509
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(STOP_GRACE_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
