@@ -55,7 +55,8 @@ def parse_stream(lines: Iterator[str]) -> Iterator[FarmEvent]:
 def _shutdown(response: requests.Response) -> None:
     """Unblocks a reader waiting on the socket; closing the response alone waits for the next byte."""
     with contextlib.suppress(Exception):
-        response.raw._fp.fp.raw._sock.shutdown(socket.SHUT_RDWR)
+        sock: Any = response.raw._fp.fp.raw._sock  # type: ignore[union-attr]
+        sock.shutdown(socket.SHUT_RDWR)
     with contextlib.suppress(Exception):
         response.close()
 
