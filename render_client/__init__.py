@@ -1,0 +1,1 @@
+"""Hearth client library: API client, packing, sync, credentials and the `hearth` CLI."""

@@ -1,0 +1,141 @@
+"""Tokens go to the keyring under service "hearth", or to a 0600 file with a warning when there is none."""
+
+from __future__ import annotations
+
+import json
+import logging
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import keyring.backend
+import keyring.backends.fail
+import keyring.errors
+import pytest
+
+from render_client.credentials import (
+    KEYRING_SERVICE,
+    default_fallback_path,
+    delete_token,
+    load_token,
+    store_token,
+)
+
+FARM = "https://farm.example.org:8443/"
+USER = "https://farm.example.org:8443"
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A hermetic keyring for tests."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.secrets.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError("not found")
+
+
+class LockedKeyring(MemoryKeyring):
+    """A keyring whose collection is locked, as after login on some desktops."""
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise keyring.errors.KeyringLocked("locked")
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise keyring.errors.KeyringLocked("locked")
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An isolated home: the default fallback path lands in it, and nothing else may be written there."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def restore_keyring() -> Iterator[None]:
+    previous = keyring.get_keyring()
+    yield
+    keyring.set_keyring(previous)
+
+
+def files_under(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def test_keyring_round_trip_under_one_service(home: Path) -> None:
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    result = store_token(FARM, "tok-1")
+    assert (result.location, result.warning) == ("keyring", None)
+    assert backend.secrets == {(KEYRING_SERVICE, USER): "tok-1"}
+    assert KEYRING_SERVICE == "hearth"
+    assert load_token(USER) == "tok-1"
+    assert load_token("https://other.example.org") is None
+    delete_token(FARM)
+    assert load_token(FARM) is None
+    delete_token(FARM)  # deleting twice is fine
+    assert files_under(home) == [], "with a keyring, no token may touch the disk"
+
+
+def test_no_keyring_falls_back_to_a_0600_file_with_a_warning(
+    home: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    with caplog.at_level(logging.WARNING, logger="render_client.credentials"):
+        result = store_token(FARM, "tok-2")
+    path = home / "config" / "hearth" / "credentials.json"
+    assert path == default_fallback_path()
+    assert result.location == "file"
+    assert result.warning is not None and str(path) in result.warning and "keyring" in result.warning
+    assert any(str(path) in r.getMessage() for r in caplog.records)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert json.loads(path.read_text())["tokens"] == {USER: "tok-2"}
+    assert files_under(home) == [path], "the token is written nowhere else"
+    assert load_token(FARM) == "tok-2"
+    delete_token(FARM)
+    assert load_token(FARM) is None
+    assert json.loads(path.read_text())["tokens"] == {}
+
+
+def test_locked_keyring_falls_back_too(tmp_path: Path) -> None:
+    keyring.set_keyring(LockedKeyring())
+    path = tmp_path / "creds.json"
+    assert store_token(FARM, "tok-3", fallback_path=path).location == "file"
+    assert load_token(FARM, fallback_path=path) == "tok-3"
+
+
+def test_token_moves_to_the_keyring_once_one_exists(tmp_path: Path) -> None:
+    path = tmp_path / "creds.json"
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    store_token(FARM, "old", fallback_path=path)
+    store_token("https://second.example.org", "keep", fallback_path=path)
+    memory = MemoryKeyring()
+    keyring.set_keyring(memory)
+    assert load_token(FARM, fallback_path=path) == "old", "a token saved in the file is not lost"
+    assert store_token(FARM, "new", fallback_path=path).location == "keyring"
+    assert memory.secrets[(KEYRING_SERVICE, USER)] == "new"
+    assert json.loads(path.read_text())["tokens"] == {"https://second.example.org": "keep"}
+
+
+def test_loose_file_permissions_are_tightened(tmp_path: Path) -> None:
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    path = tmp_path / "creds.json"
+    store_token(FARM, "tok", fallback_path=path)
+    path.chmod(0o644)
+    assert load_token(FARM, fallback_path=path) == "tok"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
