@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from backend.accounts.secrets import load_or_create_server_key
 from backend.accounts.service import AccountError, AccountService
 from backend.config import (
+    DEFAULT_HEARTBEAT_TIMEOUT_S,
     DEFAULT_HEAT_WAIT_S,
     DEFAULT_LOCAL_NODES,
     DEFAULT_PORT,
@@ -89,6 +91,14 @@ def _server_parser() -> argparse.ArgumentParser:
     revoke = user_sub.add_parser("revoke", help="revoke every API token of an account")
     revoke.add_argument("email")
     _add_store_args(revoke)
+    node = sub.add_parser("node", help="manage heater-node credentials")
+    node_sub = node.add_subparsers(dest="node_command", required=True)
+    node_add = node_sub.add_parser("add", help="register a node and print its token on stdout")
+    node_add.add_argument("name")
+    node_add.add_argument("--rotate", action="store_true", help="issue a new token for an existing node")
+    _add_store_args(node_add)
+    node_list = node_sub.add_parser("list", help="list nodes, their state and when they were last seen")
+    _add_store_args(node_list)
     return parser
 
 
@@ -123,6 +133,25 @@ def _account_service(args: argparse.Namespace) -> AccountService:
     return AccountService(Database(url), load_or_create_server_key(data_dir))
 
 
+def _run_node_command(args: argparse.Namespace) -> int:
+    from backend.fleet.registry import NodeError, NodeRegistry
+
+    data_dir = (args.data_dir or default_data_dir()).expanduser().resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    registry = NodeRegistry(Database(args.database_url or f"sqlite:///{data_dir / 'hearth.db'}"))
+    try:
+        if args.node_command == "add":
+            print(registry.add(args.name, replace_token=args.rotate))
+        else:
+            for node in registry.summaries(timedelta(seconds=DEFAULT_HEARTBEAT_TIMEOUT_S)):
+                seen = node.last_seen.isoformat() if node.last_seen else "never"
+                print(f"{node.name}\t{node.state}\tlast seen {seen}")
+    except NodeError as exc:
+        print(f"hearth-server: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    return 0
+
+
 def _run_user_command(args: argparse.Namespace) -> int:
     service = _account_service(args)
     try:
@@ -147,24 +176,17 @@ def server_main(argv: list[str] | None = None) -> int:
     args = _server_parser().parse_args(argv)
     if args.command == "user":
         return _run_user_command(args)
+    if args.command == "node":
+        return _run_node_command(args)
     from backend.server import run_foreground
 
     return run_foreground(_settings_from(args))
 
 
 def node_main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="hearth-node",
-        description="Heater-node agent. NOT YET AVAILABLE: it arrives with the 'Heater nodes render real "
-        "frames' issue; until then submitted tasks wait in the Submitted state.",
-    )
-    parser.add_argument("--server", required=False)
-    parser.add_argument("--name", required=False)
-    parser.parse_args(argv)
-    print(
-        "hearth-node: the heater-node agent is not built yet (see the 'Heater nodes' issue).", file=sys.stderr
-    )
-    return EXIT_USAGE
+    from backend.node.__main__ import main
+
+    return main(argv)
 
 
 if __name__ == "__main__":
