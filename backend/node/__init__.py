@@ -1,0 +1,1 @@
+"""The heater-node side: Blender runner, energy meters, the simulated room."""

@@ -1,0 +1,1 @@
+"""Code that runs inside Blender (the bpy module or `blender -b`); imports nothing from the project."""
