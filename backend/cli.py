@@ -69,6 +69,12 @@ def _server_parser() -> argparse.ArgumentParser:
         default=DEFAULT_HEAT_WAIT_S,
         help=f"seconds a frame waits for a room wanting heat (default {DEFAULT_HEAT_WAIT_S:g})",
     )
+    serve.add_argument(
+        "--heartbeat-timeout",
+        type=float,
+        default=DEFAULT_HEARTBEAT_TIMEOUT_S,
+        help=f"seconds a silent node keeps its frame (default {DEFAULT_HEARTBEAT_TIMEOUT_S:g})",
+    )
     serve.add_argument("--public-url", help="URL clients use to reach this server, if not host:port")
     serve.add_argument(
         "--storage-engine",
@@ -123,6 +129,7 @@ def _settings_from(args: argparse.Namespace) -> Settings:
         external_s3=external,
         local_nodes=max(0, args.nodes),
         heat_wait_s=args.heat_wait,
+        heartbeat_timeout_s=args.heartbeat_timeout,
     )
 
 
