@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from backend.api import events, install_api, nodes
+from backend.api import install_api
 from backend.config import STORAGE_PATH_PREFIX
 from backend.context import FarmContext
 from backend.s3.asgi import S3Mount, create_s3_app
@@ -15,6 +15,4 @@ def create_app(ctx: FarmContext) -> FastAPI:
     app.state.ctx = ctx
     app.add_middleware(S3Mount, s3_app=create_s3_app(ctx), prefix=STORAGE_PATH_PREFIX)
     install_api(app, ctx)
-    app.include_router(nodes.router)
-    app.include_router(events.router)
     return app

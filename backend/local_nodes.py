@@ -30,6 +30,8 @@ class LocalNodes:
         self._server_url = server_url
         self._threads = threads_per_node
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        # Several heartbeats fit in the timeout, so one late heartbeat never looks like a lost node.
+        self._heartbeat_s = max(0.5, min(5.0, ctx.settings.heartbeat_timeout_s / 4))
 
     def start(self) -> None:
         for index in range(1, self._count + 1):
@@ -45,6 +47,7 @@ class LocalNodes:
             "--name", name,
             "--work-dir", str(work_dir),
             "--threads", str(self._threads),
+            "--heartbeat", str(self._heartbeat_s),
         ]  # fmt: skip
         env = {**os.environ, "HEARTH_NODE_TOKEN": token}
         return subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)  # noqa: PLW1509

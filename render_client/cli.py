@@ -1,21 +1,142 @@
-"""The `hearth` command (placeholder until the render_client issue lands)."""
+"""The `hearth` command: argument parsing, connection settings and the error -> exit code mapping."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from collections.abc import Callable
+
+from render_client import cli_commands as commands
+from render_client.cli_support import (
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    Context,
+    Output,
+    UsageError,
+    exit_code_for,
+)
+from render_client.errors import HearthError
+from render_client.submit import ENGINES, POLICIES
+from render_client.sync import DEFAULT_WORKERS
+
+EPILOG = """\
+connection: --server > $HEARTH_SERVER > the farm of the last `hearth login`;
+            --token  > $HEARTH_TOKEN  > the token stored by `hearth login` (system keyring).
+
+exit codes:
+  0    ok
+  1    the task failed or was cancelled (or another operation failed; the message says why)
+  2    usage: wrong or missing arguments
+  3    cannot reach the farm (network, URL, server not running)
+  4    not authorized: not logged in, or the token was refused
+  5    the farm refused the request (bad request, quota, conflict)
+  6    packing problem: missing files (see --allow-missing) or an unreadable scene
+  130  interrupted (Ctrl-C)
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors with exit code 2 and no traceback (its default, kept explicit)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"hearth: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _render_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--frames", required=True, help="frames to render, e.g. 1-250, 1-100:5 or 1-10,20")
+    p.add_argument("--name", help="task name (default: the scene's name)")
+    p.add_argument("--engine", type=str.upper, choices=ENGINES, help="render engine (default: the scene's)")
+    p.add_argument("--samples", type=int, help="Cycles samples per pixel")
+    p.add_argument("--resolution-percent", type=int, help="resolution percentage, 1-100")
+    p.add_argument("--format", dest="file_format", type=str.upper, help="output format: PNG, JPEG, EXR...")
+    p.add_argument("--camera", help="camera object to render through")
+    p.add_argument("--scene", dest="scene_name", help="scene (inside the .blend) to render")
+    p.add_argument("--priority", type=int, help="priority among your tasks, -100..100 (default 0)")
+    p.add_argument("--policy", choices=POLICIES, default="heat-first", help="node placement policy")
+    p.add_argument("--wait", action="store_true", help="follow the task until it is finished")
+    p.add_argument("--download", type=os.path.abspath, metavar="DIR", help="download frames as they finish")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="hearth",
+        description="Render Blender scenes on a Hearth farm (Qarnot-compatible API).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--server", help="farm URL, e.g. http://127.0.0.1:8080")
+    parser.add_argument("--token", help="API token (prefer `hearth login`: a flag shows in `ps`)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    login = sub.add_parser("login", help="check a token against a farm and store it in the keyring")
+    login.add_argument("url", nargs="?", help="farm URL (default: --server / $HEARTH_SERVER)")
+    sub.add_parser("logout", help="forget the stored token of the farm")
+
+    submit = sub.add_parser("submit", help="pack, upload and render a scene")
+    submit.add_argument("scene", type=os.path.abspath, help="a .blend file or a scene folder")
+    _render_options(submit)
+    submit.add_argument("--allow-missing", action="store_true", help="submit even if files are missing")
+    submit.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help=argparse.SUPPRESS)
+
+    sync = sub.add_parser("sync", help="upload a scene without rendering it")
+    sync.add_argument("scene", type=os.path.abspath, help="a .blend file or a scene folder")
+    sync.add_argument("--allow-missing", action="store_true", help="upload even if files are missing")
+    sync.add_argument("--delete", action="store_true", help="remove files no longer in the scene")
+    sync.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="parallel uploads (default 16)")
+
+    sub.add_parser("status", help="list your tasks")
+    follow = sub.add_parser("follow", help="show a task's progress live until it ends")
+    follow.add_argument("task", help="task UUID")
+    download = sub.add_parser("download", help="download a task's frames into a folder")
+    download.add_argument("task", help="task UUID")
+    download.add_argument("dir", type=os.path.abspath, help="destination folder")
+    download.add_argument("--wait", action="store_true", help="keep downloading until the task ends")
+    cancel = sub.add_parser("cancel", help="abort a task")
+    cancel.add_argument("task", help="task UUID")
+    sub.add_parser("nodes", help="list the farm's heater nodes")
+    carbon = sub.add_parser("carbon", help="show a task's energy and carbon facts")
+    carbon.add_argument("task", help="task UUID")
+
+    farm = sub.add_parser("local-farm", help="run a farm on this computer and log in to it")
+    farm.add_argument("--data-dir", help="where the farm keeps its data (default: the server's)")
+    farm.add_argument("--port", type=int, help="port to listen on (default: the server's)")
+    farm.add_argument("--nodes", type=int, help="local heater nodes to run")
+    return parser
+
+
+COMMANDS: dict[str, Callable[[Context], int]] = {
+    "login": commands.login,
+    "logout": commands.logout,
+    "submit": commands.submit,
+    "sync": commands.sync,
+    "status": commands.status,
+    "follow": commands.follow,
+    "download": commands.download,
+    "cancel": commands.cancel,
+    "nodes": commands.nodes,
+    "carbon": commands.carbon,
+    "local-farm": commands.local_farm,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="hearth",
-        description="Hearth command-line client. NOT YET AVAILABLE: submit, sync, follow and download arrive "
-        "with the render_client issue. Until then, use the qarnot SDK or boto3 against `hearth-server serve` "
-        "(see README).",
-    )
-    parser.parse_args(argv)
-    print("hearth: the command-line client is not built yet (see the render_client issue).", file=sys.stderr)
-    return 2
+    args = build_parser().parse_args(argv)
+    out = Output(json_mode=args.json)
+    try:
+        return COMMANDS[args.command](Context(args, out))
+    except KeyboardInterrupt:
+        out.error("interrupted")
+        return EXIT_INTERRUPTED
+    except UsageError as exc:
+        out.error(exc.message)
+        return EXIT_USAGE
+    except HearthError as exc:
+        out.error(exc.message)
+        return exit_code_for(exc)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -50,9 +52,26 @@ def _sha256(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+TOUCH_EVERY_S = 1.0
+
+
 class NodeRegistry:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._touched: dict[int, float] = {}
+        self._touch_lock = threading.Lock()
+
+    def touch(self, node_id: int) -> None:
+        """Any request from a node proves it alive, not only heartbeats (at most one write a second)."""
+        now = time.monotonic()
+        with self._touch_lock:
+            if now - self._touched.get(node_id, 0.0) < TOUCH_EVERY_S:
+                return
+            self._touched[node_id] = now
+        with self._db.transaction() as session:
+            node = session.get(Node, node_id)
+            if node is not None:
+                node.last_seen = utcnow()
 
     def add(self, name: str, site: dict[str, Any] | None = None, *, replace_token: bool = False) -> str:
         """Creates a node credential and returns the token; only its hash is stored."""

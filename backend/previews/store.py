@@ -47,7 +47,7 @@ class PreviewStore:
         if not data.startswith(b"\xff\xd8"):
             raise PreviewError("a preview must be a JPEG image")
         if len(data) > MAX_PREVIEW_BYTES:
-            raise PreviewError(f"a preview may be at most {MAX_PREVIEW_BYTES} bytes; send a smaller thumbnail")
+            raise PreviewError(f"a preview may be at most {MAX_PREVIEW_BYTES} bytes; send a smaller one")
         folder = self._task_dir(task_uuid)
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{frame:06d}_{kind}.jpg"

@@ -74,5 +74,5 @@ def test_six_frames_render_on_two_nodes_and_match_a_local_render(
     assert facts.saved_carbon_footprint_percent == pytest.approx(
         100 * facts.saved_carbon_footprint_compute_heat / facts.equivalent_dc_carbon_footprint
     )
-    assert facts.PUE == pytest.approx(facts.energy_consumption / facts.energy_it)
-    assert facts.ERF == pytest.approx(facts.energy_reuse / facts.energy_consumption)
+    assert pytest.approx(facts.energy_consumption / facts.energy_it) == facts.PUE
+    assert pytest.approx(facts.energy_reuse / facts.energy_consumption) == facts.ERF

@@ -56,7 +56,9 @@ def upgrade() -> None:
             name="fk_frame_attempts_instance_pk_task_instances",
             ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(["task_id"], ["tasks.id"], name="fk_frame_attempts_task_id_tasks", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["task_id"], ["tasks.id"], name="fk_frame_attempts_task_id_tasks", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_frame_attempts"),
     )
     op.create_index("ix_frame_attempts_instance_pk", "frame_attempts", ["instance_pk"])

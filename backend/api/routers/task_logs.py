@@ -1,0 +1,53 @@
+"""`/tasks/{uuid}/stdout|stderr[/{instanceId}]`: GET = all retained output, POST = only what is new."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import PlainTextResponse
+
+from backend.api.deps import CurrentPrincipal, Services
+from backend.tasks.logs import Stream
+
+router = APIRouter(tags=["task logs"])
+
+
+def _instance(instance_id: str) -> int:
+    # A non-numeric id cannot name an instance: 404 (MissingTaskInstanceException), not a 400.
+    if not instance_id.isdigit():
+        raise HTTPException(404, f"no task instance {instance_id!r}")
+    return int(instance_id)
+
+
+def _read(
+    services: Services, account_id: int, task_uuid: str, stream: Stream, instance: int | None, *, fresh: bool
+) -> PlainTextResponse:
+    text = services.tasks.read_log(account_id, task_uuid, stream, instance, fresh=fresh)
+    return PlainTextResponse(text)
+
+
+@router.get("/tasks/{task_uuid}/{stream}", response_class=PlainTextResponse)
+def read_log(
+    task_uuid: str, stream: Stream, services: Services, principal: CurrentPrincipal
+) -> PlainTextResponse:
+    return _read(services, principal.account_id, task_uuid, stream, None, fresh=False)
+
+
+@router.post("/tasks/{task_uuid}/{stream}", response_class=PlainTextResponse)
+def read_fresh_log(
+    task_uuid: str, stream: Stream, services: Services, principal: CurrentPrincipal
+) -> PlainTextResponse:
+    return _read(services, principal.account_id, task_uuid, stream, None, fresh=True)
+
+
+@router.get("/tasks/{task_uuid}/{stream}/{instance_id}", response_class=PlainTextResponse)
+def read_instance_log(
+    task_uuid: str, stream: Stream, instance_id: str, services: Services, principal: CurrentPrincipal
+) -> PlainTextResponse:
+    return _read(services, principal.account_id, task_uuid, stream, _instance(instance_id), fresh=False)
+
+
+@router.post("/tasks/{task_uuid}/{stream}/{instance_id}", response_class=PlainTextResponse)
+def read_fresh_instance_log(
+    task_uuid: str, stream: Stream, instance_id: str, services: Services, principal: CurrentPrincipal
+) -> PlainTextResponse:
+    return _read(services, principal.account_id, task_uuid, stream, _instance(instance_id), fresh=True)

@@ -1,0 +1,1 @@
+"""The S3 protocol: Signature V4 auth, XML documents, and operations mapped onto a StorageEngine."""

@@ -1,0 +1,1 @@
+"""Wire schemas of the Qarnot-compatible API: create, update and public models per resource."""

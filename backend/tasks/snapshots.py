@@ -1,0 +1,71 @@
+"""Task snapshots (Qarnot's mechanism for partial results): instant requests, status, periodic interval."""
+
+from __future__ import annotations
+
+import uuid as uuid_module
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.db.base import utcnow
+from backend.tasks.errors import InvalidRequestError, NotAllowedError, NotFoundError
+from backend.tasks.schemas.common import qarnot_date
+from backend.tasks.schemas.tasks import SnapshotPublic, SnapshotRequest
+from backend.tasks.states import is_final
+from backend.tasks.tables import Snapshot, Task
+
+MIN_SNAPSHOT_INTERVAL_S = 5
+MAX_SNAPSHOT_INTERVAL_S = 7 * 24 * 3600
+SNAPSHOT_DONE = "Success"
+
+
+def trigger(session: Session, task: Task, request: SnapshotRequest) -> str:
+    """Records an instant snapshot and returns its id.
+
+    Nodes already stream previews of frames in progress (backend/previews), and copying running
+    outputs to a bucket on request is not implemented yet, so the snapshot completes at once;
+    a snapshot left "Triggered" would make the SDK's wait_snapshot() poll forever.
+    """
+    if is_final(task.state):
+        raise NotAllowedError(f"task {task.uuid} already finished ({task.state}); its results are complete")
+    snapshot = Snapshot(
+        uuid=str(uuid_module.uuid4()),
+        task_id=task.id,
+        status=SNAPSHOT_DONE,
+        config=request.model_dump(mode="json", by_alias=True),
+    )
+    session.add(snapshot)
+    return snapshot.uuid
+
+
+def status(session: Session, task: Task, snapshot_id: str) -> SnapshotPublic:
+    snapshot = session.scalar(
+        select(Snapshot).where(Snapshot.task_id == task.id, Snapshot.uuid == snapshot_id)
+    )
+    if snapshot is None:
+        raise NotFoundError(f"task {task.uuid} has no snapshot {snapshot_id}")
+    return SnapshotPublic(
+        id=snapshot.uuid,
+        task_uuid=task.uuid,
+        trigger_date=qarnot_date(snapshot.triggered_at) or "",
+        last_update_date=qarnot_date(snapshot.updated_at) or "",
+        snapshot_config=SnapshotRequest.model_validate(snapshot.config),
+        status=snapshot.status,
+        size_to_upload=snapshot.size_to_upload,
+        transferred_size=snapshot.transferred_size,
+    )
+
+
+def check_interval(interval_s: int) -> None:
+    # The SDK turns this 400 into ValueError(interval).
+    if not MIN_SNAPSHOT_INTERVAL_S <= interval_s <= MAX_SNAPSHOT_INTERVAL_S:
+        raise InvalidRequestError(
+            f"snapshot interval {interval_s} s is out of range; "
+            f"use {MIN_SNAPSHOT_INTERVAL_S} to {MAX_SNAPSHOT_INTERVAL_S} seconds"
+        )
+
+
+def set_periodic(task: Task, interval_s: int) -> None:
+    check_interval(interval_s)
+    task.snapshot_interval_s = interval_s
+    task.updated_at = utcnow()

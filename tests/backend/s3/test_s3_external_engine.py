@@ -1,0 +1,59 @@
+"""The same boto3 suite through a Hearth farm whose storage engine is an external S3 store (moto)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from moto.server import ThreadedMotoServer
+
+from backend.config import ExternalS3Settings
+from tests.backend.s3.test_s3_auth import test_other_account_cannot_see_or_touch_a_bucket
+from tests.backend.s3.test_s3_boto_bulk import (
+    test_50_mb_multipart_upload_download_and_ranges,
+    test_500_small_files_list_paginate_copy_delete,
+)
+from tests.backend.s3.test_s3_boto_objects import (
+    test_bucket_lifecycle,
+    test_conditional_gets,
+    test_copy_with_metadata_directives,
+    test_delete_and_delete_objects,
+    test_empty_object_and_default_content_type,
+    test_put_get_round_trips_metadata_content_type_and_odd_keys,
+    test_range_reads,
+)
+from tests.backend.s3.test_s3_errors import test_multipart_rules
+from tests.farm_harness import RunningFarm, farm_in_thread
+
+__all__ = [
+    "test_50_mb_multipart_upload_download_and_ranges",
+    "test_500_small_files_list_paginate_copy_delete",
+    "test_bucket_lifecycle",
+    "test_conditional_gets",
+    "test_copy_with_metadata_directives",
+    "test_delete_and_delete_objects",
+    "test_empty_object_and_default_content_type",
+    "test_multipart_rules",
+    "test_other_account_cannot_see_or_touch_a_bucket",
+    "test_put_get_round_trips_metadata_content_type_and_odd_keys",
+    "test_range_reads",
+]
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def farm(tmp_path: Path, moto_endpoint: str) -> Iterator[RunningFarm]:
+    external = ExternalS3Settings(
+        endpoint_url=moto_endpoint, access_key="testing", secret_key="testing", bucket_prefix="h-"
+    )
+    with farm_in_thread(tmp_path / "farm", storage_engine="s3", external_s3=external) as running:
+        yield running

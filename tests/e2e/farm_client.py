@@ -1,0 +1,112 @@
+"""Small helpers for end-to-end tests: upload a scene, submit a task, follow events, find node processes."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import boto3
+import requests
+
+from render_client.events import EventStream, FarmEvent
+
+DEFAULT_TIMEOUT_S = 240.0
+FINAL_STATES = ("Success", "Failure", "Cancelled")
+
+
+class Farm:
+    def __init__(self, ready: dict[str, Any], email: str, token: str) -> None:
+        self.url = ready["url"]
+        self.storage = ready["storage"]
+        self.email = email
+        self.token = token
+        self.s3 = boto3.client(
+            "s3", endpoint_url=self.storage, aws_access_key_id=email, aws_secret_access_key=token,
+            region_name="us-east-1",
+        )  # fmt: skip
+
+    def api(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = requests.request(
+            method, self.url + path, headers={"Authorization": self.token}, timeout=30, **kwargs
+        )
+        assert response.status_code < 300, f"{method} {path}: {response.status_code} {response.text}"
+        return (
+            response.json()
+            if response.content and "json" in response.headers.get("content-type", "")
+            else response
+        )
+
+    def upload_folder(self, bucket: str, folder: Path) -> None:
+        self.s3.create_bucket(Bucket=bucket)
+        for path in folder.rglob("*"):
+            if path.is_file():
+                self.s3.upload_file(str(path), bucket, path.relative_to(folder).as_posix())
+
+    def submit(self, name: str, frames: str, scene_bucket: str, blend: str, **constants: str) -> str:
+        self.s3.create_bucket(Bucket=f"{scene_bucket}-out")
+        body = {
+            "name": name,
+            "profile": "blender",
+            "advancedRanges": frames,
+            "constants": [{"key": "BLEND_FILE", "value": blend}]
+            + [{"key": k, "value": v} for k, v in constants.items()],
+            "advancedResourceBuckets": [{"bucketName": scene_bucket}],
+            "resultBucket": f"{scene_bucket}-out",
+        }
+        return str(self.api("POST", "/tasks", json=body)["uuid"])
+
+    def task(self, uuid: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.api("GET", f"/tasks/{uuid}")
+        return result
+
+    def wait_final(self, uuid: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> dict[str, Any]:
+        first_event(
+            self,
+            lambda e: e.task == uuid and e.kind == "task-state" and e.data["state"] in FINAL_STATES,
+            timeout_s,
+        )
+        return self.task(uuid)
+
+    def result_keys(self, uuid: str) -> list[str]:
+        bucket = self.task(uuid)["resultBucket"]
+        listing = self.s3.list_objects_v2(Bucket=bucket).get("Contents", [])
+        return sorted(o["Key"] for o in listing)
+
+
+def first_event(
+    farm: Farm, predicate: Callable[[FarmEvent], bool], timeout_s: float = DEFAULT_TIMEOUT_S
+) -> FarmEvent:
+    """Replays the log from the start and returns the first event matching `predicate`."""
+    found: list[FarmEvent] = []
+    matched = threading.Event()
+
+    def check(event: FarmEvent) -> None:
+        if not matched.is_set() and predicate(event):
+            found.append(event)
+            matched.set()
+
+    stream = EventStream(farm.url, farm.token, last_event_id=0)
+    stream.start(check)
+    try:
+        assert matched.wait(timeout_s), f"the expected event did not come within {timeout_s} s"
+    finally:
+        stream.close()
+    return found[0]
+
+
+def node_pid(server_pid: int, name: str) -> int:
+    """The pid of the local heater node `name` that the farm process started."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        ppid = int(stat[stat.rfind(")") + 2 :].split()[1])
+        if ppid == server_pid and b"backend.node" in cmdline and name.encode() in cmdline:
+            return int(entry.name)
+    raise LookupError(f"no node process {name} under {server_pid}")
