@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from fastapi import Depends, FastAPI
 
-from backend.api import events, nodes
 from backend.api.deps import ApiServices, require_principal
 from backend.api.errors import install_error_handlers
 from backend.api.middleware import CollapseSlashesMiddleware, UnexpectedErrorMiddleware
-from backend.api.routers import carbon, credits, jobs, pools, profiles, settings, snapshots, task_logs, tasks
+from backend.api.routers import (
+    carbon,
+    credits,
+    events,
+    fleet,
+    jobs,
+    nodes,
+    pools,
+    previews,
+    profiles,
+    settings,
+    snapshots,
+    task_logs,
+    tasks,
+)
 from backend.context import FarmContext
 from backend.profiles import load_catalog
 from backend.tasks.jobs import JobService
@@ -18,9 +31,22 @@ from backend.tasks.submit import SubmitContext
 from render_client.frames import DEFAULT_MAX_FRAMES
 
 # Order matters where paths overlap: snapshot routes before the generic `/tasks/{uuid}/{stream}`.
-ROUTERS = (settings, profiles, tasks, snapshots, task_logs, carbon, credits, pools, jobs)
-# These authenticate their callers themselves: heater nodes are not user accounts.
-SELF_AUTHENTICATED_ROUTERS = (events, nodes)
+ROUTERS = (
+    settings,
+    profiles,
+    tasks,
+    snapshots,
+    previews,
+    task_logs,
+    carbon,
+    credits,
+    pools,
+    jobs,
+    fleet,
+    events,
+)
+# Heater nodes are not user accounts: their routes check node credentials themselves.
+SELF_AUTHENTICATED_ROUTERS = (nodes,)
 
 
 def build_services(ctx: FarmContext) -> ApiServices:

@@ -275,6 +275,8 @@ class Scheduler:
         instance = session.get(TaskInstance, attempt.instance_pk)
         if instance is None or instance.node_id != node_name or instance.attempt_count != attempt.attempt:
             return None
+        if instance.state not in (InstanceState.DISPATCHED, InstanceState.RUNNING, InstanceState.UPLOADING):
+            return None  # aborted, or the task was deleted under it
         return attempt, instance
 
     def attempt_context(self, node_name: str, attempt_id: int) -> AttemptContext | None:
@@ -296,8 +298,7 @@ class Scheduler:
 
     def is_current(self, node_name: str, attempt_id: int) -> bool:
         with self._db.transaction() as session:
-            found = self._attempt(session, node_name, attempt_id)
-            return found is not None and found[1].state in (InstanceState.DISPATCHED, InstanceState.RUNNING)
+            return self._attempt(session, node_name, attempt_id) is not None
 
     def started(self, node_name: str, attempt_id: int) -> bool:
         with self._db.transaction() as session:
@@ -484,10 +485,11 @@ class Scheduler:
                     continue
                 if seen is None and attempt.dispatched_at >= cutoff:
                     continue
-                attempt.outcome = AttemptOutcome.LOST
                 attempt.finished_at = now
                 if instance.state not in (InstanceState.DISPATCHED, InstanceState.RUNNING):
+                    attempt.outcome = AttemptOutcome.CANCELLED  # the frame ended without this node
                     continue
+                attempt.outcome = AttemptOutcome.LOST
                 lost = session.scalar(
                     select(func.count()).where(
                         FrameAttempt.instance_pk == instance.id, FrameAttempt.outcome == AttemptOutcome.LOST

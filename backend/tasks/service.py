@@ -131,6 +131,11 @@ class TaskService:
                 results.append(BulkSubmitResult(status_code=code, uuid=None, message=str(exc)))
         return results
 
+    def require(self, account_id: int, task_uuid: str) -> None:
+        """Raises NotFoundError unless the account owns the task (cheap: no task body is built)."""
+        with self._db.transaction() as session:
+            self._task(session, account_id, task_uuid)
+
     def get(self, account_id: int, task_uuid: str) -> TaskPublic:
         with self._db.transaction() as session:
             return task_public(session, self._task(session, account_id, task_uuid))

@@ -7,30 +7,16 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi import APIRouter, Header, HTTPException
 from fastapi.responses import StreamingResponse
 
-from backend.accounts.service import Principal
-from backend.context import FarmContext
+from backend.api.deps import Context, CurrentPrincipal
 from backend.events.bus import REPLAY_BATCH, Event
 
 KEEPALIVE_S = 15.0
 CLIENT_RETRY_MS = 2000
 
 router = APIRouter(tags=["events"])
-
-
-def _ctx(request: Request) -> FarmContext:
-    ctx: FarmContext = request.app.state.ctx
-    return ctx
-
-
-def _caller(request: Request, ctx: Annotated[FarmContext, Depends(_ctx)]) -> Principal:
-    token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-    principal = ctx.accounts.authenticate(token) if token else None
-    if principal is None:
-        raise HTTPException(401, "missing or unknown API token; pass it in the Authorization header")
-    return principal
 
 
 def format_event(event: Event) -> str:
@@ -53,8 +39,8 @@ def _start_id(header: str | None, query: str | None, latest: int) -> int:
 
 @router.get("/events")
 async def events(
-    ctx: Annotated[FarmContext, Depends(_ctx)],
-    caller: Annotated[Principal, Depends(_caller)],
+    ctx: Context,
+    caller: CurrentPrincipal,
     last_event_id: Annotated[str | None, Header()] = None,
     since: str | None = None,
 ) -> StreamingResponse:
