@@ -56,7 +56,15 @@ def _server_parser() -> argparse.ArgumentParser:
     _add_store_args(serve)
     serve.add_argument("--tls-cert", type=Path, help="PEM certificate: serve HTTPS")
     serve.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
-    serve.add_argument("--client-ca", type=Path, help="CA that signs node client certificates (mTLS)")
+    serve.add_argument(
+        "--client-ca", type=Path, help="CA that signs node client certificates: nodes then connect with mTLS"
+    )
+    serve.add_argument(
+        "--node-port",
+        type=int,
+        default=0,
+        help="port of the mTLS node listener (with --client-ca; 0 = any free)",
+    )
     serve.add_argument(
         "--nodes",
         type=int,
@@ -111,6 +119,8 @@ def _server_parser() -> argparse.ArgumentParser:
 def _settings_from(args: argparse.Namespace) -> Settings:
     if args.tls_cert and not args.tls_key:
         raise SystemExit("hearth-server: --tls-cert needs --tls-key (the certificate's private key)")
+    if args.client_ca and not args.tls_cert:
+        raise SystemExit("hearth-server: --client-ca (mTLS for nodes) needs --tls-cert and --tls-key")
     external = external_s3_from_env()
     if args.storage_engine == "s3" and external is None:
         raise SystemExit(
@@ -130,6 +140,7 @@ def _settings_from(args: argparse.Namespace) -> Settings:
         local_nodes=max(0, args.nodes),
         heat_wait_s=args.heat_wait,
         heartbeat_timeout_s=args.heartbeat_timeout,
+        node_port=args.node_port,
     )
 
 

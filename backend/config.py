@@ -47,6 +47,7 @@ class Settings:
     heat_wait_s: float = DEFAULT_HEAT_WAIT_S
     heartbeat_timeout_s: float = DEFAULT_HEARTBEAT_TIMEOUT_S
     local_nodes: int = 0
+    node_port: int = 0  # the mTLS node listener's port, used only with client_ca (0 picks a free one)
 
     @property
     def resolved_database_url(self) -> str:
@@ -58,9 +59,9 @@ class Settings:
     def scheme(self) -> str:
         return "https" if self.tls_cert else "http"
 
-    def base_url(self, bound_port: int | None = None) -> str:
+    def base_url(self, bound_port: int | None = None, *, public: bool = True) -> str:
         """The URL clients use; `bound_port` replaces port 0 once the socket is bound."""
-        if self.public_url:
+        if self.public_url and public:
             return self.public_url.rstrip("/")
         host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
         return f"{self.scheme}://{host}:{bound_port or self.port}"

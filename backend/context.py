@@ -30,6 +30,8 @@ class FarmContext:
     scheduler: Scheduler
     previews: PreviewStore
     base_url: str = field(default="")
+    node_url: str = field(default="")  # where heater nodes connect: base_url, or the mTLS listener
+    node_port: int | None = None  # set when nodes must use their own mTLS listener
 
     @property
     def storage_url(self) -> str:

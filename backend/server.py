@@ -1,8 +1,13 @@
-"""FarmServer: binds a socket, builds the context and serves the app with uvicorn."""
+"""FarmServer: binds the listening sockets, builds the context and serves the app with uvicorn.
+
+With a client CA (mTLS), heater nodes get a listener of their own that demands a client
+certificate during the TLS handshake; node routes are refused on the public listener.
+"""
 
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import ssl
 import sys
@@ -19,39 +24,82 @@ from backend.local_nodes import LocalNodes
 
 READY_MARKER = "HEARTH_READY"
 STOP_TIMEOUT_S = 10.0
+LISTEN_BACKLOG = 2048
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
+
+
+class _Listener:
+    """One socket served by one uvicorn server on its own thread."""
+
+    def __init__(self, sock: socket.socket, config: uvicorn.Config, name: str) -> None:
+        self.socket = sock
+        self.port: int = sock.getsockname()[1]
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def _run(self) -> None:
+        self.server.run(sockets=[self.socket])
+
+    def start(self) -> None:
+        self.socket.listen(LISTEN_BACKLOG)
+        self.thread.start()
+        started = threading.Event()
+        while not self.server.started and self.thread.is_alive():
+            started.wait(0.01)
+        if not self.server.started:
+            raise RuntimeError(f"the {self.thread.name} listener stopped before it started serving")
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        if self.thread.is_alive():
+            self.thread.join(STOP_TIMEOUT_S)
+        self.socket.close()
 
 
 class FarmServer:
-    """One farm process: API and storage on one listening socket."""
+    """One farm process: API and storage on one socket, plus a node socket when mTLS is on."""
 
     def __init__(self, settings: Settings) -> None:
+        if settings.client_ca and not settings.tls_cert:
+            raise ValueError("--client-ca (mTLS for nodes) needs --tls-cert and --tls-key too")
         self.settings = settings
-        self._socket = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((settings.host, settings.port))
-        self.port: int = self._socket.getsockname()[1]
+        main_socket = _bind(settings.host, settings.port)
+        node_socket = _bind(settings.host, settings.node_port) if settings.client_ca else None
+        self.port: int = main_socket.getsockname()[1]
         self.ctx: FarmContext = build_context(settings)
         self.ctx.base_url = settings.base_url(self.port)
+        self.ctx.node_url = self.ctx.base_url
+        if node_socket is not None:
+            self.ctx.node_url = settings.base_url(node_socket.getsockname()[1], public=False)
+            self.ctx.node_port = node_socket.getsockname()[1]
         self.local_credentials = ensure_local_account(self.ctx)
-        self._server = uvicorn.Server(self._uvicorn_config())
-        self._thread: threading.Thread | None = None
+        app = create_app(self.ctx)
+        self._listeners = [_Listener(main_socket, self._config(app, client_ca=False), "farm-api")]
+        if node_socket is not None:
+            self._listeners.append(_Listener(node_socket, self._config(app, client_ca=True), "farm-nodes"))
         self.housekeeping = Housekeeping(self.ctx)
-        self.local_nodes = LocalNodes(self.ctx, settings.local_nodes, self.base_url)
+        self.local_nodes = LocalNodes(self.ctx, settings.local_nodes, self.ctx.node_url)
 
     @property
     def base_url(self) -> str:
         return self.ctx.base_url
 
-    def _uvicorn_config(self) -> uvicorn.Config:
+    def _config(self, app: object, *, client_ca: bool) -> uvicorn.Config:
         s = self.settings
         tls: dict[str, object] = {}
         if s.tls_cert:
             tls = {"ssl_certfile": str(s.tls_cert), "ssl_keyfile": str(s.tls_key) if s.tls_key else None}
-            if s.client_ca:
-                # Nodes must present a certificate signed by this CA; user clients may present none.
-                tls |= {"ssl_ca_certs": str(s.client_ca), "ssl_cert_reqs": ssl.CERT_OPTIONAL}
+        if client_ca and s.client_ca:
+            # The handshake itself refuses a node without a certificate signed by this CA.
+            tls |= {"ssl_ca_certs": str(s.client_ca), "ssl_cert_reqs": ssl.CERT_REQUIRED}
         return uvicorn.Config(
-            create_app(self.ctx),
+            app,  # type: ignore[arg-type]
             log_level="warning",
             access_log=False,
             timeout_keep_alive=30,
@@ -64,57 +112,48 @@ class FarmServer:
         ready = {
             "url": self.base_url,
             "storage": self.ctx.storage_url,
+            "nodes": self.ctx.node_url,
             "credentials": str(self.local_credentials) if self.local_credentials else None,
         }
         print(f"{READY_MARKER} {json.dumps(ready)}", flush=True)
 
-    def serve_forever(self) -> None:
-        self._socket.listen(2048)
-        self._start_chores()
-        try:
-            self._server.run(sockets=[self._socket])
-        finally:
-            self._stop_chores()
-
-    def _start_chores(self) -> None:
+    def start(self) -> None:
+        for listener in self._listeners:
+            listener.start()
         self.housekeeping.start()
-        # Nodes connect as soon as they start; the listening socket already queues them.
+        # Nodes connect as soon as they start; the listening sockets already accept them.
         self.local_nodes.start()
 
-    def _stop_chores(self) -> None:
+    def stop(self) -> None:
         self.local_nodes.stop()
         self.housekeeping.stop()
-
-    def start_in_thread(self) -> None:
-        self._socket.listen(2048)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, name="farm-server", daemon=True
-        )
-        self._thread.start()
-        started = threading.Event()
-
-        def wait_started() -> None:
-            while not self._server.started and self._thread is not None and self._thread.is_alive():
-                started.wait(0.01)
-
-        wait_started()
-        if not self._server.started:
-            raise RuntimeError("the farm server thread stopped before it started serving")
-        self._start_chores()
-
-    def stop(self) -> None:
-        self._stop_chores()
-        self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(STOP_TIMEOUT_S)
-        self._socket.close()
+        for listener in self._listeners:
+            listener.stop()
         self.ctx.close()
+
+    def request_stop(self) -> None:
+        """Asks every listener to finish its requests and exit (safe from a signal handler)."""
+        for listener in self._listeners:
+            listener.server.should_exit = True
+
+    def wait(self) -> None:
+        """Blocks until a listener stops (a signal asked uvicorn to exit)."""
+        main = self._listeners[0]
+        while main.thread.is_alive():
+            main.thread.join(1.0)
 
 
 def run_foreground(settings: Settings) -> int:
     server = FarmServer(settings)
+
+    def on_signal(signum: int, _frame: object) -> None:
+        server.request_stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    server.start()
     server.announce()
     print(f"Hearth farm serving at {server.base_url} (storage {server.ctx.storage_url})", file=sys.stderr)
-    server.serve_forever()
-    server.ctx.close()
+    server.wait()
+    server.stop()
     return 0

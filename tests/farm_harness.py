@@ -47,7 +47,7 @@ class RunningFarm:
 @contextmanager
 def farm_in_thread(data_dir: Path, **settings: Any) -> Iterator[RunningFarm]:
     server = FarmServer(Settings(data_dir=data_dir, port=0, **settings))
-    server.start_in_thread()
+    server.start()
     try:
         creds = json.loads(Path(str(server.local_credentials)).read_text())
         yield RunningFarm(

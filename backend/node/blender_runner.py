@@ -1,42 +1,46 @@
-"""Runs backend/render/worker.py in a Blender subprocess, streams its events, and cancels it on request."""
+"""Renders job specs in Blender worker processes: BlenderRunner for frame lists, BlenderSession per task."""
 
 from __future__ import annotations
 
-import contextlib
 import enum
-import os
-import signal
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import IO
 
+from backend.node.worker_process import (
+    DEFAULT_GRACE_S,
+    POLL_S,
+    WORKER_SCRIPT,
+    EventCallback,
+    WorkerProcess,
+    worker_command,
+)
 from backend.node.worker_protocol import (
     FrameDone,
     FrameSkipped,
     FrameStart,
     JobSpec,
-    Progress,
     WorkerError,
     WorkerEvent,
-    parse_blender_status,
-    parse_line,
 )
 
-WORKER_SCRIPT = Path(__file__).resolve().parent.parent / "render" / "worker.py"
-DEFAULT_GRACE_S = 5.0
-TAIL_LINES = 200
-# Blender's own exit code for a Python error in a --python script (the worker exits 2 for job errors).
-BLENDER_PYTHON_EXIT_CODE = 3
-_POLL_S = 0.05
+__all__ = [
+    "DEFAULT_GRACE_S",
+    "FAILURE_TAIL_LINES",
+    "WORKER_SCRIPT",
+    "BlenderRunner",
+    "BlenderSession",
+    "EventCallback",
+    "FrameOutcome",
+    "ProcessModel",
+    "RunResult",
+    "WorkerProcess",
+    "worker_command",
+]
 
-EventCallback = Callable[[WorkerEvent], None]
+# Lines of each stream a failed frame carries, for the task's stdout/stderr.
+FAILURE_TAIL_LINES = 60
 
 
 class ProcessModel(enum.Enum):
@@ -44,159 +48,6 @@ class ProcessModel(enum.Enum):
     # because Blender start-up and .blend loading are paid once.
     PERSISTENT = "persistent"
     PER_FRAME = "per_frame"
-
-
-def worker_command(spec_path: Path, *, blender: str | None = None, python: str | None = None) -> list[str]:
-    """The command line: the bpy module under `python` (default: this interpreter), or `blender -b`."""
-    if blender:
-        return [
-            blender,
-            "-b",
-            "--factory-startup",
-            "--python-exit-code",
-            str(BLENDER_PYTHON_EXIT_CODE),
-            "--python",
-            str(WORKER_SCRIPT),
-            "--",
-            str(spec_path),
-        ]
-    return [python or sys.executable, str(WORKER_SCRIPT), "--", str(spec_path)]
-
-
-class WorkerProcess:
-    """One worker subprocess: parses its stdout into events, keeps output tails, stops on request."""
-
-    def __init__(
-        self,
-        spec: JobSpec,
-        on_event: EventCallback,
-        *,
-        blender: str | None = None,
-        python: str | None = None,
-        env: Mapping[str, str] | None = None,
-    ) -> None:
-        self.spec = spec
-        self._on_event = on_event
-        self._blender = blender
-        self._python = python
-        self._env = dict(env) if env is not None else None
-        self.stdout_tail: deque[str] = deque(maxlen=TAIL_LINES)
-        self.stderr_tail: deque[str] = deque(maxlen=TAIL_LINES)
-        self.last_output_at = time.monotonic()
-        self._proc: subprocess.Popen[str] | None = None
-        self._threads: list[threading.Thread] = []
-        self._spec_dir: tempfile.TemporaryDirectory[str] | None = None
-        self._stdin_lock = threading.Lock()
-        self._worker_progress_seen = False
-
-    @property
-    def pid(self) -> int | None:
-        return self._proc.pid if self._proc is not None else None
-
-    def start(self) -> None:
-        self._spec_dir = tempfile.TemporaryDirectory(prefix="hearth-spec-")
-        spec_path = Path(self._spec_dir.name) / "job.json"
-        spec_path.write_text(self.spec.to_json(), encoding="utf-8")
-        self._proc = subprocess.Popen(
-            worker_command(spec_path, blender=self._blender, python=self._python),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            bufsize=1,
-            env=self._env,
-            # Its own process group, so a cancel reaches anything Blender spawned too.
-            start_new_session=True,
-        )
-        assert self._proc.stdout is not None and self._proc.stderr is not None
-        self._threads = [
-            threading.Thread(target=self._pump, args=(self._proc.stdout, True), daemon=True),
-            threading.Thread(target=self._pump, args=(self._proc.stderr, False), daemon=True),
-        ]
-        for thread in self._threads:
-            thread.start()
-
-    def _pump(self, stream: IO[str], is_stdout: bool) -> None:
-        for raw in stream:
-            line = raw.rstrip("\n")
-            self.last_output_at = time.monotonic()
-            if not is_stdout:
-                self.stderr_tail.append(line)
-                continue
-            self.stdout_tail.append(line)
-            event = parse_line(line)
-            if isinstance(event, Progress):
-                self._worker_progress_seen = True
-            elif event is None and not self._worker_progress_seen:
-                # Blender 3.4 handlers get no stats text; its `Fra:` lines are the fallback.
-                event = parse_blender_status(line)
-            if event is not None:
-                self._on_event(event)
-
-    def poll(self) -> int | None:
-        return self._proc.poll() if self._proc is not None else None
-
-    def send(self, command: str) -> bool:
-        """Writes one control line (`skip N`, `frame N`, `quit`); False if the worker cannot be told."""
-        proc = self._proc
-        if proc is None or proc.stdin is None or proc.poll() is not None:
-            return False
-        with self._stdin_lock:
-            try:
-                proc.stdin.write(command + "\n")
-                proc.stdin.flush()
-            except (BrokenPipeError, OSError, ValueError):
-                return False
-        return True
-
-    def skip(self, frame: int) -> bool:
-        """Asks the worker not to start `frame`; False if it can no longer be told."""
-        return self.send(f"skip {frame}")
-
-    def terminate(self, grace_s: float = DEFAULT_GRACE_S) -> None:
-        """SIGTERM now, SIGKILL if the process is still alive after `grace_s` (from a daemon thread)."""
-        proc = self._proc
-        if proc is None or proc.poll() is not None:
-            return
-        self._signal(signal.SIGTERM)
-
-        def reap() -> None:
-            try:
-                proc.wait(timeout=grace_s)
-            except subprocess.TimeoutExpired:
-                self._signal(signal.SIGKILL)
-
-        threading.Thread(target=reap, daemon=True).start()
-
-    def _signal(self, sig: signal.Signals) -> None:
-        assert self._proc is not None
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self._proc.pid, sig)
-
-    def wait(self, stall_timeout_s: float | None = None) -> int:
-        """Waits for exit; kills the worker if it prints nothing for `stall_timeout_s`."""
-        assert self._proc is not None
-        while True:
-            try:
-                rc = self._proc.wait(timeout=_POLL_S)
-                break
-            except subprocess.TimeoutExpired:
-                if stall_timeout_s is not None and time.monotonic() - self.last_output_at > stall_timeout_s:
-                    self.stderr_tail.append(
-                        f"hearth: no output for {stall_timeout_s:.0f} s, killing the worker"
-                    )
-                    self._signal(signal.SIGKILL)
-        for thread in self._threads:
-            thread.join()
-        if self._proc.stdin is not None:
-            with contextlib.suppress(OSError):
-                self._proc.stdin.close()
-        assert self._proc.stdout is not None and self._proc.stderr is not None
-        self._proc.stdout.close()
-        self._proc.stderr.close()
-        if self._spec_dir is not None:
-            self._spec_dir.cleanup()
-        return rc
 
 
 @dataclass
@@ -356,10 +207,14 @@ class BlenderRunner:
 
 @dataclass(frozen=True)
 class FrameOutcome:
+    """How one `BlenderSession.render()` ended; a failed frame carries the worker's last output lines."""
+
     frame: int
     done: FrameDone | None = None
     error: str | None = None
     cancelled: bool = False
+    stdout_tail: tuple[str, ...] = ()
+    stderr_tail: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -458,13 +313,17 @@ class BlenderSession:
             with self._cond:
                 outcome = self._outcome(frame, proc, deadline, exited)
                 if outcome is None:
-                    self._cond.wait(_POLL_S)
+                    self._cond.wait(POLL_S)
                 else:
                     self._rendering = None
         if not outcome.ok:
             # A failed or cancelled frame leaves the worker in an unknown state; the next gets a fresh one.
             proc.terminate(self._grace_s)
             self._reap()
+        if outcome.error is not None:
+            # Reaped, so the readers have seen the worker's last words.
+            stdout_tail, stderr_tail = proc.tails(FAILURE_TAIL_LINES)
+            outcome = replace(outcome, stdout_tail=stdout_tail, stderr_tail=stderr_tail)
         return outcome
 
     def _outcome(
@@ -502,6 +361,6 @@ class BlenderSession:
         if proc.send("quit"):
             deadline = time.monotonic() + self._grace_s
             while proc.poll() is None and time.monotonic() < deadline:
-                time.sleep(_POLL_S)
+                time.sleep(POLL_S)
         proc.terminate(self._grace_s)
         return self._reap()

@@ -25,6 +25,8 @@ class PreviewSettings:
     dir: Path | None = None
     max_size_px: int = DEFAULT_PREVIEW_MAX_PX
     min_interval_s: float = DEFAULT_PREVIEW_INTERVAL_S
+    # A one-sample render at preview size before each frame, shown while the frame renders.
+    draft: bool = True
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class JobSpec:
             "dir": str(self.preview.dir) if self.preview.dir is not None else None,
             "max_size_px": self.preview.max_size_px,
             "min_interval_s": self.preview.min_interval_s,
+            "draft": self.preview.draft,
         }
         return {k: v for k, v in data.items() if v is not None}
 
@@ -92,6 +95,22 @@ class Progress:
     done: int
     total: int
     percent: float
+
+
+@dataclass(frozen=True)
+class DraftStart:
+    """The worker renders a quick draft of `frame` before the frame itself (no frame progress meanwhile)."""
+
+    frame: int
+
+
+@dataclass(frozen=True)
+class DraftEnd:
+    """The draft is over; `ok` says whether its progressive preview was written, `secs` what it cost."""
+
+    frame: int
+    ok: bool
+    secs: float
 
 
 @dataclass(frozen=True)
@@ -143,6 +162,8 @@ WorkerEvent = (
     | Ready
     | FrameStart
     | Progress
+    | DraftStart
+    | DraftEnd
     | Preview
     | FrameDone
     | FrameSkipped
@@ -174,6 +195,10 @@ def _event_from_dict(data: dict[str, Any]) -> WorkerEvent:
                 total=int(data["total"]),
                 percent=float(data["percent"]),
             )
+        if ev == "draft_start":
+            return DraftStart(frame=int(data["frame"]))
+        if ev == "draft_end":
+            return DraftEnd(frame=int(data["frame"]), ok=bool(data.get("ok")), secs=float(data["secs"]))
         if ev == "preview":
             return Preview(frame=int(data["frame"]), path=Path(data["path"]), final=bool(data.get("final")))
         if ev == "frame_done":

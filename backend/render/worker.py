@@ -11,7 +11,8 @@ control commands). Spec keys (only `blend`, `output_dir` and `frames` are requir
     blend, scene, camera, engine ("CYCLES" | "BLENDER_EEVEE" | "BLENDER_WORKBENCH" | ...), samples,
     resolution_x, resolution_y, resolution_percentage, format ("PNG", "JPEG", "OPEN_EXR", ...),
     output_dir, frames [ints], threads, use_denoising (default false: many Blender builds lack OIDN),
-    preview {max_size_px: 512, min_interval_s: 2.0, dir}, control ("stdin" to accept `skip N` lines),
+    preview {max_size_px: 512, min_interval_s: 2.0, dir, draft: true}, control ("stdin" to accept
+    `skip N` lines),
     serve (true: after `frames`, print `idle` and render each `frame N` line from stdin until `quit`/EOF,
     so one warm Blender renders frames as the node claims them).
 
@@ -21,12 +22,19 @@ default action, so it kills the process at once even while the render holds the 
 
 Progressive pixels: in background mode bpy 5.0.1 does not expose the in-progress image (measured: from
 render_stats the "Render Result" is 0x0, `save_render` fails, and tiled Cycles keeps finished tiles in an
-empty temp EXR until "Reading full buffer from disk"), so `preview` events carry the finished frame,
-rate limited to one per `min_interval_s`.
+empty temp EXR until "Reading full buffer from disk"). So when the spec names a preview dir (and
+`preview.draft` is not false), each frame first gets a draft: the same frame at preview size with one
+sample, saved as a JPEG and announced as `preview` with `final: false` before the real render starts,
+between `draft_start` and `draft_end` (its `secs`; `frame_done.secs` includes it). Every setting the
+draft touches is restored first, so the final pixels are those of a render without it (tested).
+Further previews during a long render are not attempted: splitting the samples into passes needs the
+passes merged outside Blender (not bit-identical to one render) and pays scene sync once per pass.
+The finished frame's thumbnail follows as `preview` with `final: true`, rate limited to `min_interval_s`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -47,6 +55,8 @@ DEFAULT_PREVIEW_MAX_PX = 512
 DEFAULT_PREVIEW_INTERVAL_S = 2.0
 PROGRESS_MIN_INTERVAL_S = 0.2
 THUMBNAIL_PREFIX = "thumb_"
+DRAFT_PREFIX = "draft_"
+_EEVEE_ENGINES = ("BLENDER_EEVEE", "BLENDER_EEVEE_NEXT")
 
 _CYCLES_SAMPLE = re.compile(r"Sample (\d+)/(\d+)")
 _CYCLES_TILES = re.compile(r"Rendered (\d+)/(\d+) Tiles")
@@ -177,6 +187,8 @@ class ProgressReporter:
 
     def __init__(self) -> None:
         self.frame = 0
+        # True while a draft renders: its "Sample 1/1" is not the frame's progress.
+        self.muted = False
         self._last_emit = 0.0
         self._last_key: tuple[int, int] | None = None
 
@@ -188,7 +200,7 @@ class ProgressReporter:
     def __call__(self, *args: Any) -> None:
         # Blender 3.4 passes None instead of the text; there is nothing to parse then.
         text = args[0] if args and isinstance(args[0], str) else None
-        if text is None:
+        if text is None or self.muted:
             return
         parsed = parse_stats(text)
         if parsed is None:
@@ -235,6 +247,48 @@ def make_thumbnail(src: str, dst: str, max_px: int) -> str:
     finally:
         bpy.data.images.remove(img)
     return dst
+
+
+Override = tuple[Any, str, Any]
+
+
+def draft_overrides(scene: Any, max_px: int) -> list[Override]:
+    """(owner, attribute, value) changes for a quick one-sample render of at most `max_px`; never upscales."""
+    render = scene.render
+    changes: list[Override] = []
+    longest = max(render.resolution_x, render.resolution_y) * render.resolution_percentage / 100
+    if longest > max_px:
+        changes.append(
+            (render, "resolution_percentage", max(1, int(render.resolution_percentage * max_px / longest)))
+        )
+    if render.engine == "CYCLES":
+        cycles = scene.cycles
+        changes += [
+            (cycles, "samples", 1),
+            (cycles, "use_denoising", False),
+            (cycles, "use_adaptive_sampling", False),
+        ]
+        for layer in scene.view_layers:
+            # A view layer's own sample count (0 = the scene's) would beat the scene setting.
+            if getattr(layer, "samples", 0):
+                changes.append((layer, "samples", 1))
+    elif render.engine in _EEVEE_ENGINES and hasattr(scene, "eevee"):
+        changes.append((scene.eevee, "taa_render_samples", 1))
+    return changes
+
+
+@contextlib.contextmanager
+def overridden(changes: list[Override]) -> Iterator[None]:
+    """Applies `changes` and restores every previous value on the way out, even after an error."""
+    saved: list[Override] = []
+    try:
+        for owner, attr, value in changes:
+            saved.append((owner, attr, getattr(owner, attr)))
+            setattr(owner, attr, value)
+        yield
+    finally:
+        for owner, attr, value in reversed(saved):
+            setattr(owner, attr, value)
 
 
 class ControlChannel:
@@ -295,13 +349,14 @@ def frame_queue(spec: dict[str, Any], control: ControlChannel | None) -> Iterato
 
 
 class FrameRenderer:
-    """Renders one frame to its final name, with a thumbnail and a rate-limited preview event."""
+    """Renders one frame to its final name: a draft preview first, then the frame and its thumbnail."""
 
     def __init__(self, scene: Any, spec: dict[str, Any]) -> None:
         self.scene = scene
         self.out_dir = os.path.abspath(spec["output_dir"])
         os.makedirs(self.out_dir, exist_ok=True)
         preview = spec.get("preview") or {}
+        self.draft = bool(preview.get("dir")) and bool(preview.get("draft", True))
         self.preview_dir = os.path.abspath(preview.get("dir") or os.path.join(self.out_dir, "previews"))
         os.makedirs(self.preview_dir, exist_ok=True)
         self.max_px = int(preview.get("max_size_px") or DEFAULT_PREVIEW_MAX_PX)
@@ -317,6 +372,8 @@ class FrameRenderer:
         emit("frame_start", frame=frame)
         started = time.monotonic()
         scene.frame_set(frame)
+        if self.draft:
+            self.render_draft(frame)
         final = os.path.join(self.out_dir, frame_name(frame) + self.ext)
         # Render to a hidden name and rename, so a killed worker never leaves a plausible half-frame.
         partial = os.path.join(self.out_dir, "." + frame_name(frame) + ".partial" + self.ext)
@@ -333,6 +390,37 @@ class FrameRenderer:
             self.last_preview = now
             emit("preview", frame=frame, path=thumb, final=True)
         emit("frame_done", frame=frame, path=final, secs=round(secs, 3), thumbnail=thumb)
+
+    def render_draft(self, frame: int) -> None:
+        """Renders `frame` at preview size with one sample and announces its JPEG as a progressive preview.
+
+        A failed draft is only reported on stderr: the real render must run either way.
+        """
+        emit("draft_start", frame=frame)
+        started = time.monotonic()
+        name = DRAFT_PREFIX + frame_name(frame)
+        partial = os.path.join(self.preview_dir, "." + name + ".partial" + self.ext)
+        jpeg = os.path.join(self.preview_dir, name + ".jpg")
+        changes = [*draft_overrides(self.scene, self.max_px), (self.scene.render, "filepath", partial)]
+        ok = False
+        self.reporter.muted = True
+        try:
+            with overridden(changes):
+                bpy.ops.render.render(write_still=True, scene=self.scene.name)
+            if os.path.isfile(partial):
+                make_thumbnail(partial, jpeg, self.max_px)
+                ok = True
+            else:
+                print(f"hearth: the draft of frame {frame} wrote no image", file=sys.stderr, flush=True)
+        except Exception as exc:
+            print(f"hearth: the draft of frame {frame} failed: {exc!r}", file=sys.stderr, flush=True)
+        finally:
+            self.reporter.muted = False
+            with contextlib.suppress(OSError):
+                os.remove(partial)
+        if ok:
+            emit("preview", frame=frame, path=jpeg, final=False)
+        emit("draft_end", frame=frame, ok=ok, secs=round(time.monotonic() - started, 3))
 
 
 def render_frames(scene: Any, spec: dict[str, Any], control: ControlChannel | None) -> int:

@@ -45,6 +45,10 @@ Farm = Annotated[FarmContext, Depends(farm)]
 
 
 def authenticated_node(request: Request, ctx: Farm) -> NodeIdentity:
+    server = request.scope.get("server") or (None, None)
+    if ctx.node_port is not None and server[1] != ctx.node_port:
+        # With mTLS on, only the node listener (which verified a client certificate) may serve nodes.
+        raise HTTPException(403, f"node traffic must use the mTLS node listener at {ctx.node_url}")
     header = request.headers.get("authorization", "")
     token = header.removeprefix("Bearer ").strip()
     node = ctx.fleet.authenticate(token) if token else None

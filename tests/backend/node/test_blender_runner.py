@@ -8,8 +8,8 @@ import threading
 import time
 from pathlib import Path
 
-from backend.node.blender_runner import BlenderRunner, worker_command
-from backend.node.worker_protocol import JobSpec, UnknownEvent, WorkerEvent
+from backend.node.blender_runner import FAILURE_TAIL_LINES, BlenderRunner, BlenderSession, worker_command
+from backend.node.worker_protocol import DraftEnd, JobSpec, Progress, UnknownEvent, WorkerEvent
 
 # Stands in for the interpreter: ignores the worker script and acts out FAKE_MODE.
 FAKE_PYTHON = """#!{python}
@@ -27,6 +27,20 @@ if mode == "stubborn":
         time.sleep(0.05)
 if mode == "silent":
     time.sleep(600)
+if mode == "chatty":
+    for i in range(100):
+        print("", flush=True)
+        print('@@HEARTH {{"ev":"progress","frame":1,"done":1,"total":2,"percent":50.0}}', flush=True)
+        print("out %d" % i, flush=True)
+        print("err %d" % i, file=sys.stderr, flush=True)
+    sys.exit(1)
+if mode == "draft34":
+    # Blender 3.4: handlers get no text, so progress comes from `Fra:` lines, the draft's included.
+    print('@@HEARTH {{"ev":"draft_start","frame":1}}', flush=True)
+    print("Fra:1 Mem:1M (Peak 1M) | Time:00:00.01 | Scene, ViewLayer | Sample 1/1", flush=True)
+    print('@@HEARTH {{"ev":"draft_end","frame":1,"ok":true,"secs":0.01}}', flush=True)
+    print("Fra:1 Mem:1M (Peak 1M) | Time:00:00.02 | Scene, ViewLayer | Sample 3/16", flush=True)
+    sys.exit(1)
 """
 
 
@@ -85,3 +99,34 @@ def test_worker_command_shapes(tmp_path: Path) -> None:
     blender_cmd = worker_command(spec_path, blender="/opt/blender/blender")
     assert blender_cmd[:2] == ["/opt/blender/blender", "-b"]
     assert "--python-exit-code" in blender_cmd and blender_cmd[-2:] == ["--", str(spec_path)]
+
+
+def test_a_failed_frame_carries_the_workers_output_tails(tmp_path: Path) -> None:
+    with BlenderSession(spec(tmp_path), python=fake_python(tmp_path, "crash")) as session:
+        outcome = session.render(1, timeout_s=30)
+    assert outcome.error is not None and "139" in outcome.error
+    assert outcome.stderr_tail == ("Segmentation fault (core dumped)",)
+    assert any('"started"' in line for line in outcome.stdout_tail)
+
+
+def test_output_tails_keep_the_last_lines_without_blanks_or_progress(tmp_path: Path) -> None:
+    with BlenderSession(spec(tmp_path), python=fake_python(tmp_path, "chatty")) as session:
+        outcome = session.render(1, timeout_s=30)
+    assert outcome.error is not None
+    assert outcome.stdout_tail == tuple(f"out {i}" for i in range(100 - FAILURE_TAIL_LINES, 100))
+    assert outcome.stderr_tail == tuple(f"err {i}" for i in range(100 - FAILURE_TAIL_LINES, 100))
+
+
+def test_blender_status_lines_of_a_draft_are_not_frame_progress(tmp_path: Path) -> None:
+    events: list[WorkerEvent] = []
+    BlenderRunner(spec(tmp_path), events.append, python=fake_python(tmp_path, "draft34")).run()
+    assert [(e.done, e.total) for e in events if isinstance(e, Progress)] == [(3, 16)]
+    assert [e for e in events if isinstance(e, DraftEnd)] == [DraftEnd(frame=1, ok=True, secs=0.01)]
+
+
+def test_split_modules_keep_the_old_imports_working() -> None:
+    from backend.node import blender_runner, worker_process
+
+    assert blender_runner.WorkerProcess is worker_process.WorkerProcess
+    assert blender_runner.worker_command is worker_process.worker_command
+    assert blender_runner.WORKER_SCRIPT.name == "worker.py" and blender_runner.WORKER_SCRIPT.is_file()

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 from backend.node.worker_protocol import (
+    DraftEnd,
+    DraftStart,
     FrameDone,
     JobSpec,
     PreviewSettings,
@@ -62,7 +64,12 @@ def test_job_spec_json_has_the_worker_keys_and_omits_unset_ones(tmp_path: Path) 
     data = json.loads(spec.to_json())
     assert data["blend"] == str(tmp_path / "a.blend")
     assert data["frames"] == [1, 2, 5]
-    assert data["preview"] == {"dir": str(tmp_path / "prev"), "max_size_px": 256, "min_interval_s": 1.5}
+    assert data["preview"] == {
+        "dir": str(tmp_path / "prev"),
+        "max_size_px": 256,
+        "min_interval_s": 1.5,
+        "draft": True,
+    }
     assert data["format"] == "PNG" and data["use_denoising"] is False
     assert "camera" not in data and "scene" not in data
     assert spec.with_frames([7]).frames == (7,)
@@ -77,3 +84,14 @@ def test_blender_status_lines_become_progress() -> None:
     assert parse_blender_status("Remaining: 00:01 | Sample 3/16") is None  # not a Fra: status line
     glued = cycles + '@@HEARTH {"ev":"progress","frame":12,"done":9,"total":16,"percent":56.2}'
     assert parse_blender_status(glued) == Progress(frame=12, done=4, total=16, percent=25.0)
+
+
+def test_draft_events_and_the_draft_switch(tmp_path: Path) -> None:
+    assert parse_line('@@HEARTH {"ev":"draft_start","frame":4}') == DraftStart(frame=4)
+    assert parse_line('@@HEARTH {"ev":"draft_end","frame":4,"ok":false,"secs":0.25}') == DraftEnd(
+        frame=4, ok=False, secs=0.25
+    )
+    off = JobSpec(
+        blend=tmp_path / "a.blend", output_dir=tmp_path, frames=(1,), preview=PreviewSettings(draft=False)
+    )
+    assert json.loads(off.to_json())["preview"]["draft"] is False

@@ -22,8 +22,8 @@ from botocore.exceptions import ClientError
 
 from tests.backend.s3.conftest import s3_client
 from tests.backend.s3.signing import put_signed_chunked, signed_headers
-from tests.backend.s3.tls_cert import make_cert
 from tests.farm_harness import RunningFarm, farm_in_thread
+from tests.tls_certs import make_cert
 
 
 @pytest.fixture
