@@ -142,7 +142,7 @@ class NodeAgent:
             elif outcome.ok:
                 self._deliver(claim, session, outcome, reading)
             else:
-                self._report_failure(claim, outcome.error or "the render failed", session)
+                self._report_failure(claim, outcome.error or "the render failed", session, outcome)
         except JobSpecError as exc:
             self._report_failure(claim, str(exc), None)
         except (NodeClientError, OSError) as exc:
@@ -225,9 +225,22 @@ class NodeAgent:
         done.path.unlink(missing_ok=True)
         log.info("frame %s of %s done in %.2f s", claim.frame, claim.task_uuid, done.secs)
 
-    def _report_failure(self, claim: ClaimResponse, message: str, session: _TaskSession | None) -> None:
+    def _report_failure(
+        self,
+        claim: ClaimResponse,
+        message: str,
+        session: _TaskSession | None,
+        outcome: FrameOutcome | None = None,
+    ) -> None:
         log.warning("frame %s of %s failed: %s", claim.frame, claim.task_uuid, message)
-        report = FailReport(message=message, stdout=f"[frame {claim.frame}] {self._config.name}: {message}\n")
+        stdout_tail = outcome.stdout_tail if outcome else ()
+        stderr_tail = outcome.stderr_tail if outcome else ()
+        report = FailReport(
+            message=message,
+            stdout=f"[frame {claim.frame}] {self._config.name}: {message}\n"
+            + "".join(f"{line}\n" for line in stdout_tail),
+            stderr="".join(f"{line}\n" for line in stderr_tail),
+        )
         self._persist(lambda: self._client.fail(claim.attempt_id, report))
         if session is not None:
             self._close_session()  # a fresh Blender for the next frame

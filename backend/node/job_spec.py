@@ -79,5 +79,6 @@ def spec_from_constants(
         resolution_percentage=_int(constants, "BLEND_RATIO"),
         format=FORMATS[image_format],
         threads=threads,
-        preview=PreviewSettings(dir=preview_dir),
+        # On software OpenGL an EEVEE draft costs most of a frame (shader compiles): no drafts there.
+        preview=PreviewSettings(dir=preview_dir, draft=not engine.startswith("BLENDER_EEVEE")),
     )

@@ -174,6 +174,11 @@ def configure(scene: Any, spec: dict[str, Any]) -> None:
         render.threads = int(spec["threads"])
     fmt = spec.get("format") or "PNG"
     try:
+        if hasattr(render.image_settings, "media_type"):
+            # Blender 5.0 only offers multilayer EXR once the media type says so.
+            render.image_settings.media_type = (
+                "MULTI_LAYER_IMAGE" if fmt == "OPEN_EXR_MULTILAYER" else "IMAGE"
+            )
         render.image_settings.file_format = fmt
     except TypeError as exc:
         raise JobError(f"unknown output format {fmt!r}") from exc

@@ -168,8 +168,9 @@ def test_pending_frame_is_skipped_by_the_persistent_worker(blend: Path, tmp_path
     assert not (tmp_path / "frame_0002.png").exists()
 
 
-def test_worker_reads_spec_from_stdin(blend: Path, tmp_path: Path) -> None:
-    spec = spec_for(blend, tmp_path, (1,), format="OPEN_EXR")
+@pytest.mark.parametrize("image_format", ["OPEN_EXR", "OPEN_EXR_MULTILAYER"])
+def test_worker_reads_spec_from_stdin_and_writes_exr(blend: Path, tmp_path: Path, image_format: str) -> None:
+    spec = spec_for(blend, tmp_path, (1,), format=image_format)
     proc = subprocess.run(
         [sys.executable, str(WORKER_SCRIPT), "--", "-"],
         input=spec.to_json(),
