@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -32,6 +33,8 @@ class FarmContext:
     base_url: str = field(default="")
     node_url: str = field(default="")  # where heater nodes connect: base_url, or the mTLS listener
     node_port: int | None = None  # set when nodes must use their own mTLS listener
+    # Set when the server stops: long polls answer at once instead of holding the shutdown up.
+    shutting_down: threading.Event = field(default_factory=threading.Event)
 
     @property
     def storage_url(self) -> str:

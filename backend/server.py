@@ -25,6 +25,7 @@ from backend.local_nodes import LocalNodes
 READY_MARKER = "HEARTH_READY"
 STOP_TIMEOUT_S = 10.0
 LISTEN_BACKLOG = 2048
+GRACEFUL_SHUTDOWN_S = 5
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -103,6 +104,7 @@ class FarmServer:
             log_level="warning",
             access_log=False,
             timeout_keep_alive=30,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
             lifespan="off",
             **tls,  # type: ignore[arg-type]
         )
@@ -125,6 +127,8 @@ class FarmServer:
         self.local_nodes.start()
 
     def stop(self) -> None:
+        self.ctx.shutting_down.set()
+        self.ctx.events.notify()
         self.local_nodes.stop()
         self.housekeeping.stop()
         for listener in self._listeners:
@@ -133,6 +137,8 @@ class FarmServer:
 
     def request_stop(self) -> None:
         """Asks every listener to finish its requests and exit (safe from a signal handler)."""
+        self.ctx.shutting_down.set()
+        self.ctx.events.notify()
         for listener in self._listeners:
             listener.server.should_exit = True
 

@@ -54,7 +54,7 @@ def build_services(ctx: FarmContext) -> ApiServices:
     submit_context = SubmitContext(
         storage=ctx.storage, buckets=ctx.buckets, profiles=catalog, max_frames=DEFAULT_MAX_FRAMES
     )
-    tasks = TaskService(ctx.db, submit_context, ctx.events)
+    tasks = TaskService(ctx.db, submit_context, ctx.events, ctx.previews)
     return ApiServices(
         profiles=catalog,
         tasks=tasks,

@@ -12,6 +12,7 @@ from backend.carbon.task_facts import UnknownDatacenterError, facts_json, task_c
 from backend.db.base import utcnow
 from backend.db.session import Database
 from backend.events.bus import EventBus, EventKind
+from backend.previews.store import PreviewStore
 from backend.tasks import logs, snapshots, submit
 from backend.tasks.buckets import check_bucket_name, check_owned
 from backend.tasks.errors import InvalidRequestError, NotAllowedError, NotFoundError, TaskDomainError
@@ -76,11 +77,16 @@ def _tag_clause(flt: dict[str, object] | None) -> ColumnElement[bool]:
 
 class TaskService:
     def __init__(
-        self, db: Database, submit_context: submit.SubmitContext, events: EventBus | None = None
+        self,
+        db: Database,
+        submit_context: submit.SubmitContext,
+        events: EventBus | None = None,
+        previews: PreviewStore | None = None,
     ) -> None:
         self._db = db
         self._submit = submit_context
         self._events = events
+        self._previews = previews
 
     def announce(self, session: Session, task: Task) -> None:
         """Records a task-state event in the caller's transaction (same shape as the scheduler's)."""
@@ -245,7 +251,9 @@ class TaskService:
             task = self._task(session, account_id, task_uuid)
             if request.bucket is not None:
                 check_owned(self._submit.buckets, account_id, request.bucket, "snapshot bucket")
-            return snapshots.trigger(session, task, request)
+            if self._previews is None:
+                raise InvalidRequestError("this farm keeps no previews, so it cannot take snapshots")
+            return snapshots.trigger(session, task, request, self._submit.storage, self._previews)
 
     def snapshot_status(self, account_id: int, task_uuid: str, snapshot_id: str) -> SnapshotPublic:
         with self._db.transaction() as session:

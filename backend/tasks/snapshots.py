@@ -8,6 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.db.base import utcnow
+from backend.previews.store import PreviewStore
+from backend.storage.engine import StorageEngine
 from backend.tasks.errors import InvalidRequestError, NotAllowedError, NotFoundError
 from backend.tasks.schemas.common import qarnot_date
 from backend.tasks.schemas.tasks import SnapshotPublic, SnapshotRequest
@@ -17,25 +19,50 @@ from backend.tasks.tables import Snapshot, Task
 MIN_SNAPSHOT_INTERVAL_S = 5
 MAX_SNAPSHOT_INTERVAL_S = 7 * 24 * 3600
 SNAPSHOT_DONE = "Success"
+DEFAULT_SNAPSHOT_PREFIX = "previews/"
 
 
-def trigger(session: Session, task: Task, request: SnapshotRequest) -> str:
-    """Records an instant snapshot and returns its id.
+def trigger(
+    session: Session, task: Task, request: SnapshotRequest, storage: StorageEngine, previews: PreviewStore
+) -> str:
+    """Copies the latest preview of every frame into the snapshot bucket and returns the snapshot id.
 
-    Nodes already stream previews of frames in progress (backend/previews), and copying running
-    outputs to a bucket on request is not implemented yet, so the snapshot completes at once;
-    a snapshot left "Triggered" would make the SDK's wait_snapshot() poll forever.
+    Frames in progress exist only as the previews their nodes stream (backend/previews), so those
+    are what a snapshot publishes: `{prefix}frame_NNNN.jpg` in `bucket`, else in the result bucket.
+    The copy is small and done before answering, so the snapshot is complete when its id is.
     """
     if is_final(task.state):
         raise NotAllowedError(f"task {task.uuid} already finished ({task.state}); its results are complete")
+    bucket = request.bucket or task.result_bucket
+    if not bucket:
+        raise InvalidRequestError("this task has no result bucket; name a snapshot bucket in the request")
+    prefix = request.bucket_prefix if request.bucket_prefix is not None else DEFAULT_SNAPSHOT_PREFIX
+    published = publish_previews(storage, previews, task.uuid, bucket, prefix)
     snapshot = Snapshot(
         uuid=str(uuid_module.uuid4()),
         task_id=task.id,
         status=SNAPSHOT_DONE,
         config=request.model_dump(mode="json", by_alias=True),
+        size_to_upload=published,
+        transferred_size=published,
     )
     session.add(snapshot)
     return snapshot.uuid
+
+
+def publish_previews(
+    storage: StorageEngine, previews: PreviewStore, task_uuid: str, bucket: str, prefix: str
+) -> int:
+    """Puts each frame's best preview in the bucket; returns the bytes written."""
+    written = 0
+    for ref in previews.latest(task_uuid):
+        with open(ref.path, "rb") as handle:
+            data = handle.read()
+        storage.put_object(
+            bucket, f"{prefix}frame_{ref.frame:04d}.jpg", [data], content_type="image/jpeg", metadata={}
+        )
+        written += len(data)
+    return written
 
 
 def status(session: Session, task: Task, snapshot_id: str) -> SnapshotPublic:

@@ -51,7 +51,7 @@ async def events(
     async def stream() -> AsyncIterator[str]:
         cursor = start
         yield f"retry: {CLIENT_RETRY_MS}\n: stream of account {caller.email}\n\n"
-        while True:
+        while not ctx.shutting_down.is_set():
             batch = await anyio.to_thread.run_sync(ctx.events.since, caller.account_id, cursor)
             for event in batch:
                 cursor = event.id

@@ -116,7 +116,7 @@ async def claim(body: ClaimRequest, node: ThisNode, ctx: Farm) -> ClaimResponse 
             if found is not None:
                 return _claim_body(found)
             remaining = deadline - asyncio.get_running_loop().time()
-            if remaining <= 0:
+            if remaining <= 0 or ctx.shutting_down.is_set():
                 return Response(status_code=204)
             await ctx.events.wait(min(remaining, POLL_SLICE_S))
     finally:
@@ -144,7 +144,7 @@ async def watch(attempt_id: int, node: ThisNode, ctx: Farm, wait_s: float = 20.0
         if not await anyio.to_thread.run_sync(ctx.scheduler.is_current, node.name, attempt_id):
             return {"cancel": True}
         remaining = deadline - asyncio.get_running_loop().time()
-        if remaining <= 0:
+        if remaining <= 0 or ctx.shutting_down.is_set():
             return {"cancel": False}
         await ctx.events.wait(min(remaining, POLL_SLICE_S))
 

@@ -68,6 +68,12 @@ def test_a_frame_goes_from_claim_to_result_with_progress_preview_and_events(
             f"/attempts/{attempt}/progress", json={"done": 8, "total": 16, "percent": 50}
         ).json()["ok"]
         assert node.put(f"/attempts/{attempt}/previews/progressive", data=jpeg()).json()["ok"]
+        request = {"whitelist": None, "blacklist": None, "bucket": None, "bucketPrefix": None}
+        snapshot = api.post(f"/tasks/{uuid}/snapshot", json=request)
+        assert snapshot.status_code == 200 and snapshot.json()["id"]
+        s3 = s3_for(farm, farm.email, farm.token)
+        snap = s3.get_object(Bucket=RESULT_BUCKET, Key="previews/frame_0005.jpg")["Body"].read()
+        assert snap.startswith(b"\xff\xd8")
         put = node.put(f"/attempts/{attempt}/outputs/frame_0005.png", data=b"png bytes")
         assert put.status_code == 200, put.text
         report = {"outputs": ["frame_0005.png"], "render_time_s": 1.5, "energy_it_wh": 0.01,
@@ -79,7 +85,6 @@ def test_a_frame_goes_from_claim_to_result_with_progress_preview_and_events(
 
     task = api.get(f"/tasks/{uuid}").json()
     assert (task["state"], task["resultsCount"]) == ("Success", 1)
-    s3 = s3_for(farm, farm.email, farm.token)
     assert s3.get_object(Bucket=RESULT_BUCKET, Key="frame_0005.png")["Body"].read() == b"png bytes"
     kinds = [e.kind for e in events if e.task == uuid]
     assert kinds.index("frame-progress") < kinds.index("preview-ready") < kinds.index("frame-done")
