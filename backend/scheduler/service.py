@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from backend.carbon.task_facts import task_carbon_facts
 from backend.db.base import utcnow
 from backend.db.session import Database
 from backend.events.bus import EventBus, EventKind
@@ -354,7 +355,7 @@ class Scheduler:
                 {
                     "task": task.uuid,
                     "frame": instance.instance_id,
-                    "kind": "final" if final else "progressive",
+                    "preview": "final" if final else "progressive",
                     "key": key,
                 },
                 account_id=task.account_id,
@@ -405,8 +406,31 @@ class Scheduler:
                 task_uuid=task.uuid,
             )
             self._refresh_task(session, task)
+            self._record_carbon(session, task)
         self._events.notify()
         return True
+
+    def _record_carbon(self, session: Session, task: Task) -> None:
+        """The task's carbon facts so far, for live panels (the full document is at /carbon/v1/...)."""
+        facts = task_carbon_facts(session, task.id)
+        self._events.record(
+            session,
+            EventKind.CARBON_FACTS,
+            {
+                "task": task.uuid,
+                "energyItWh": facts.total_energy_it_wh,
+                "heatReusedWh": facts.heat_reused_wh,
+                "footprintG": facts.qarnot_carbon_footprint_g,
+                "equivalentDatacenterG": facts.equivalent_dc_carbon_footprint_g,
+                "savedG": facts.saved_carbon_footprint_compute_heat_g,
+                "savedPercent": facts.saved_carbon_footprint_percent,
+                "roomHoursHeated": facts.room_hours_heated,
+                "method": facts.method,
+                "uncertainty": facts.uncertainty,
+            },
+            account_id=task.account_id,
+            task_uuid=task.uuid,
+        )
 
     def fail(self, node_name: str, attempt_id: int, message: str, stdout: str = "", stderr: str = "") -> bool:
         with self._db.transaction() as session:

@@ -98,6 +98,14 @@ def first_event(
 
 def node_pid(server_pid: int, name: str) -> int:
     """The pid of the local heater node `name` that the farm process started."""
+    for pid, cmdline in _children(server_pid):
+        if b"backend.node" in cmdline and name.encode() in cmdline:
+            return pid
+    raise LookupError(f"no node process {name} under {server_pid}")
+
+
+def _children(pid: int) -> list[tuple[int, list[bytes]]]:
+    found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -106,7 +114,17 @@ def node_pid(server_pid: int, name: str) -> int:
             cmdline = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        ppid = int(stat[stat.rfind(")") + 2 :].split()[1])
-        if ppid == server_pid and b"backend.node" in cmdline and name.encode() in cmdline:
-            return int(entry.name)
-    raise LookupError(f"no node process {name} under {server_pid}")
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append((int(entry.name), cmdline))
+    return found
+
+
+def worker_pids(server_pid: int) -> list[int]:
+    """Blender workers currently running under the farm's local nodes."""
+    return [
+        pid
+        for node, _ in _children(server_pid)
+        for pid, cmdline in _children(node)
+        if any(part.endswith(b"worker.py") for part in cmdline)
+    ]
