@@ -38,6 +38,9 @@ test: install system-deps lint unit
 
 bench: install
 	$(PY) bench/storage.py
+	$(PY) bench/sync.py
+	$(PY) bench/farm.py
+	$(PY) bench/worker_process_model.py
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache
