@@ -102,7 +102,7 @@ class EventStream:
                     self._response = response
                     self.connected.set()
                     delay = RECONNECT_MIN_S
-                    for event in parse_stream(response.iter_lines(decode_unicode=True)):
+                    for event in parse_stream(self._lines_until_closed(response)):
                         self.last_event_id = event.id
                         yield event
                         if self._closed.is_set():
@@ -116,6 +116,13 @@ class EventStream:
             if self._closed.wait(delay):
                 return
             delay = min(RECONNECT_MAX_S, delay * 2)
+
+    def _lines_until_closed(self, response: requests.Response) -> Iterator[str]:
+        # Keep-alive comments arrive every 15 s, so a stream closed before it connected still ends soon.
+        for line in response.iter_lines(decode_unicode=True):
+            if self._closed.is_set():
+                return
+            yield line
 
     def start(
         self, on_event: Callable[[FarmEvent], None], on_error: Callable[[Exception], None] | None = None
@@ -136,5 +143,9 @@ class EventStream:
         response = self._response
         if response is not None:
             _shutdown(response)
-        if self._thread is not None and self._thread is not threading.current_thread():
+        if (
+            self.connected.is_set()
+            and self._thread is not None
+            and self._thread is not threading.current_thread()
+        ):
             self._thread.join(5)
