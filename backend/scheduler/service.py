@@ -405,8 +405,9 @@ class Scheduler:
                 account_id=task.account_id,
                 task_uuid=task.uuid,
             )
-            self._refresh_task(session, task)
+            # Before the state change, so a client that stops listening at Success has the final facts.
             self._record_carbon(session, task)
+            self._refresh_task(session, task)
         self._events.notify()
         return True
 

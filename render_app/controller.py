@@ -1,0 +1,225 @@
+"""Wires the session, the event stream, tasks, previews and result downloads; the widgets only call this."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage
+
+from render_app.event_bridge import EventBridge
+from render_app.local_farm import LocalFarm
+from render_app.models.frame_model import FrameModel
+from render_app.models.node_model import NodeModel
+from render_app.models.task_model import TaskModel
+from render_app.ops import Ops
+from render_app.scenes import SceneManager
+from render_app.session import Session, connect, connect_local
+from render_app.state import NodeInfo, TaskInfo
+from render_client.frames import parse_frames
+from render_client.results import ResultDownloader
+from render_client.submit import RenderSettings, submit_scene
+
+
+class Controller(QObject):
+    connection = Signal(str)  # human-readable connection state for the status bar
+    connected = Signal(object)  # Session
+    warning = Signal(str)  # e.g. the token went to the 0600 file, not a keyring
+    submitted = Signal(str)  # task uuid
+    task_finished = Signal(str, str)  # uuid, final state
+    downloaded = Signal(str, str)  # uuid, local path
+    error = Signal(str)
+
+    def __init__(self, data_dir: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.data_dir = data_dir
+        self.ops = Ops(self)
+        self.ops.error.connect(self.error)
+        self.scenes = SceneManager(self.ops, self)
+        self.tasks = TaskModel()
+        self.nodes = NodeModel()
+        self.frames = FrameModel()
+        self.session: Session | None = None
+        self.local_farm: LocalFarm | None = None
+        self.bridge: EventBridge | None = None
+        self.output_dir = Path.home() / "Hearth renders"
+        self._downloaders: dict[str, ResultDownloader] = {}
+        self._cancel_downloads = threading.Event()
+
+    # -- connection ------------------------------------------------------------------------
+
+    def start_local_farm(self, nodes: int = 2) -> None:
+        self.connection.emit("Starting the local farm…")
+        farm = LocalFarm(self.data_dir / "farm", nodes, self)
+        farm.ready.connect(self._local_ready)
+        farm.failed.connect(lambda msg: self.connection.emit("Local farm failed") or self.error.emit(msg))
+        self.local_farm = farm
+        farm.start()
+
+    def _local_ready(self, ready: dict[str, Any]) -> None:
+        self.connection.emit(f"Local farm at {ready['url']}, logging in…")
+        self.ops.run(lambda: connect_local(ready), self._connected, self._connect_failed)
+
+    def connect_remote(self, url: str, token: str) -> None:
+        self.connection.emit(f"Connecting to {url}…")
+        self.ops.run(lambda: connect(url, token), self._connected, self._connect_failed)
+
+    def _connect_failed(self, exc: Exception) -> None:
+        self.connection.emit("Not connected")
+        self.error.emit(f"Cannot connect: {exc}")
+
+    def _connected(self, session: Session) -> None:
+        self.session = session
+        self.scenes.s3 = session.s3
+        kind = "Local farm" if session.local else "Farm"
+        self.connection.emit(f"{kind} {session.url} — {session.email}")
+        if session.stored is not None and session.stored.warning:
+            self.warning.emit(session.stored.warning)
+        self.bridge = EventBridge(session.url, session.token, self)
+        self.bridge.event.connect(self._on_event)
+        self.bridge.error.connect(lambda msg: self.connection.emit(f"Event stream lost: {msg}"))
+        self.bridge.start()
+        self.refresh_nodes()
+        self.connected.emit(session)
+
+    def refresh_nodes(self) -> None:
+        if self.session is None:
+            return
+        farm = self.session.farm
+
+        def done(nodes: list[Any]) -> None:
+            for node in nodes:
+                info = NodeInfo(node.name, node.state, node.power_w, node.room_c, node.setpoint_c,
+                                frame=node.frame, online=node.online)  # fmt: skip
+                self.nodes.replace(node.name, info)
+
+        self.ops.run(farm.nodes, done)
+
+    # -- tasks -----------------------------------------------------------------------------
+
+    def submit(self, scene_key: str, settings: RenderSettings, *, scout: bool = False) -> None:
+        scene = self.scenes.scenes[scene_key]
+        if self.session is None or scene.report is None:
+            self.error.emit("Connect to a farm and open a scene first.")
+            return
+        session, report = self.session, scene.report
+        staging = self.scenes.staging / f"submit-{abs(hash(scene_key))}"
+
+        def work() -> Any:
+            return submit_scene(session.farm, session.s3, scene.path, settings, staging, report=report)
+
+        def done(sub: Any) -> None:
+            task = TaskInfo(sub.task.uuid, sub.task.name, sub.task.state, parse_frames(settings.frames),
+                            sub.result_bucket, scene.path, {"settings": settings}, scout=scout)  # fmt: skip
+            self.tasks.add(task)
+            self.submitted.emit(task.uuid)
+
+        self.ops.run(work, done)
+
+    def cancel_task(self, uuid: str) -> None:
+        if self.session is not None:
+            self.ops.run(lambda: self.session.farm.abort(uuid) if self.session else None)
+
+    def _on_event(self, kind: str, task_uuid: str, data: dict[str, Any]) -> None:
+        if kind == "node-telemetry":
+            self.nodes.telemetry(str(data.get("node", "")), data)
+            return
+        task = self.tasks.task(task_uuid)
+        if task is None:
+            return
+        was_final = task.is_final
+        changed = task.apply(kind, data)
+        if kind == "carbon-facts" or (kind == "task-state" and task.is_final):
+            self._fetch_carbon(task)
+        if self.frames.task is task:
+            self.frames.changed(changed)
+        self.tasks.touch(task.uuid)
+        if kind == "preview-ready" and isinstance(data.get("frame"), int):
+            self._fetch_preview(task, int(data["frame"]), data.get("preview") == "final")
+        if kind == "frame-done":
+            if self.frames.task is task:
+                self._fetch_preview(task, int(data["frame"]), True)
+            self._download(task, [str(k) for k in data.get("outputs") or []])
+        if task.is_final and not was_final:
+            self._download(task, None)
+            self.task_finished.emit(task.uuid, task.state)
+
+    def _fetch_carbon(self, task: TaskInfo) -> None:
+        if self.session is None:
+            return
+        farm = self.session.farm
+
+        def done(facts: Any) -> None:
+            task.carbon = dict(facts.raw)
+            self.tasks.touch(task.uuid)
+
+        self.ops.run(lambda: farm.carbon_facts(task.uuid), done, lambda _exc: None)
+
+    def _fetch_preview(self, task: TaskInfo, frame: int, final: bool) -> None:
+        if self.session is None or self.frames.task is not task:
+            return
+        farm = self.session.farm
+
+        def work() -> QImage:
+            # Decoding happens here, off the GUI thread; only QImage crosses threads.
+            return QImage.fromData(farm.preview(task.uuid, frame))
+
+        def done(image: QImage) -> None:
+            if not image.isNull() and self.frames.task is task:
+                self.frames.set_image(frame, image, final)
+
+        self.ops.run(work, done, lambda _exc: None)
+
+    def show_task(self, task: TaskInfo | None) -> None:
+        self.frames.set_task(task)
+        if task is None:
+            return
+        for number, info in task.frame_info.items():
+            if info.state in ("Done", "Rendering"):
+                self._fetch_preview(task, number, info.state == "Done")
+        if task.is_final:
+            self._fetch_carbon(task)
+
+    def _download(self, task: TaskInfo, keys: list[str] | None) -> None:
+        """Downloads frames as they finish; `keys=None` sweeps the whole result bucket."""
+        if self.session is None or not task.result_bucket or task.scout:
+            return
+        downloader = self._downloaders.get(task.uuid)
+        if downloader is None:
+            dest = self.output_dir / task.name
+            downloader = ResultDownloader(self.session.s3, task.result_bucket, dest,
+                                          cancel=self._cancel_downloads)  # fmt: skip
+            self._downloaders[task.uuid] = downloader
+
+        def work() -> list[str]:
+            if keys is None:
+                return [str(o.path) for o in downloader.sweep()]
+            return [str(downloader.download(key).path) for key in keys]
+
+        def done(paths: list[str]) -> None:
+            for path in paths:
+                self.downloaded.emit(task.uuid, path)
+
+        self.ops.run(work, done)
+
+    def results_folder(self, task: TaskInfo) -> Path:
+        return self.output_dir / task.name
+
+    def fetch_log(self, uuid: str, on_done: Any) -> None:
+        if self.session is None:
+            return
+        farm = self.session.farm
+        self.ops.run(lambda: (farm.stdout(uuid), farm.stderr(uuid)), on_done, lambda _exc: None)
+
+    # -- shutdown --------------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        self._cancel_downloads.set()
+        self.scenes.shutdown()
+        if self.bridge is not None:
+            self.bridge.close()
+        self.ops.shutdown()
+        if self.local_farm is not None:
+            self.local_farm.stop()

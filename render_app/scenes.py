@@ -1,0 +1,194 @@
+"""Scenes the user opened: trace (packaging report), sync with progress and cancel, watch folders."""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from render_app.ops import Ops
+from render_client.packing import build_package, trace
+from render_client.packing_report import PackReport
+from render_client.progress import TransferSnapshot
+from render_client.submit import input_bucket_name
+from render_client.sync import SyncResult, sync_package
+from render_client.transfer import ensure_bucket
+
+WATCH_DEBOUNCE_MS = 1500
+
+
+@dataclass
+class Scene:
+    path: Path
+    report: PackReport | None = None
+    sync_state: str = "Not synced"  # Tracing | Not synced | Syncing | Synced | Cancelled | Failed
+    snapshot: TransferSnapshot | None = None
+    watch: bool = False
+    submit_on_change: bool = False
+    cancel: threading.Event = field(default_factory=threading.Event)
+    error: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.path.stem if self.path.suffix == ".blend" else self.path.name
+
+
+class _Relay(FileSystemEventHandler):
+    """Runs on watchdog's thread: only emits a signal (queued to the GUI thread)."""
+
+    def __init__(self, emit: Any, key: str) -> None:
+        self._emit = emit
+        self._key = key
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if not event.is_directory:
+            self._emit(self._key)
+
+
+class SceneManager(QObject):
+    changed = Signal(str)  # scene key: the report, sync state or progress changed
+    added = Signal(str)
+    resubmit = Signal(str)  # a watched scene with "submit on change" finished syncing
+    _fs_event = Signal(str)
+
+    def __init__(self, ops: Ops, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ops = ops
+        self.scenes: dict[str, Scene] = {}
+        self.s3: Any = None
+        self.staging = Path(tempfile.mkdtemp(prefix="hearth-app-staging-"))
+        self._observer: Any = None
+        self._watches: dict[str, Any] = {}
+        self._timers: dict[str, QTimer] = {}
+        self._fs_event.connect(self._debounce)
+
+    def open(self, path: Path) -> str:
+        key = str(path.absolute())
+        if key not in self.scenes:
+            self.scenes[key] = Scene(path.absolute(), sync_state="Tracing")
+            self.added.emit(key)
+        self.retrace(key)
+        return key
+
+    def retrace(self, key: str) -> None:
+        scene = self.scenes[key]
+
+        def done(report: PackReport) -> None:
+            scene.report, scene.error = report, ""
+            if scene.sync_state == "Tracing":
+                scene.sync_state = "Not synced"
+            self.changed.emit(key)
+
+        def failed(exc: Exception) -> None:
+            scene.sync_state, scene.error = "Failed", f"cannot read the scene: {exc}"
+            self.changed.emit(key)
+
+        self.ops.run(lambda: trace(scene.path), done, failed)
+
+    def sync(self, key: str, then: Any = None) -> None:
+        scene = self.scenes[key]
+        if self.s3 is None or scene.report is None or scene.sync_state == "Syncing":
+            return
+        scene.cancel = threading.Event()
+        scene.sync_state, scene.snapshot, scene.error = "Syncing", None, ""
+        self.changed.emit(key)
+        s3, report, cancel = self.s3, scene.report, scene.cancel
+        staging = self.staging / str(abs(hash(key)))
+        progress = _Throttle(self, key)
+
+        def work() -> SyncResult:
+            package = build_package(report, staging)
+            bucket = input_bucket_name(scene.path)
+            ensure_bucket(s3, bucket)
+            return sync_package(s3, bucket, package, progress=progress.report, cancel=cancel)
+
+        def done(_result: SyncResult) -> None:
+            scene.sync_state = "Synced"
+            self.changed.emit(key)
+            if then is not None:
+                then()
+
+        def failed(exc: Exception) -> None:
+            scene.sync_state = "Cancelled" if cancel.is_set() else "Failed"
+            scene.error = "" if cancel.is_set() else str(exc)
+            self.changed.emit(key)
+
+        self.ops.run(work, done, failed)
+
+    def cancel(self, key: str) -> None:
+        self.scenes[key].cancel.set()
+
+    # -- watch folders ---------------------------------------------------------------------
+
+    def set_watch(self, key: str, watch: bool, submit_on_change: bool = False) -> None:
+        scene = self.scenes[key]
+        scene.watch, scene.submit_on_change = watch, submit_on_change
+        if watch and key not in self._watches:
+            if self._observer is None:
+                self._observer = Observer()
+                self._observer.daemon = True
+                self._observer.start()
+            folder = scene.path if scene.path.is_dir() else scene.path.parent
+            relay = _Relay(self._fs_event.emit, key)
+            self._watches[key] = self._observer.schedule(relay, str(folder), recursive=True)
+        elif not watch and key in self._watches:
+            self._observer.unschedule(self._watches.pop(key))
+        self.changed.emit(key)
+
+    def _debounce(self, key: str) -> None:
+        # Saving a .blend writes several files in bursts: resync once things are quiet.
+        timer = self._timers.get(key)
+        if timer is None:
+            timer = QTimer(self)
+            timer.setSingleShot(True)
+            timer.setInterval(WATCH_DEBOUNCE_MS)
+            timer.timeout.connect(lambda: self._resync(key))
+            self._timers[key] = timer
+        timer.start()
+
+    def _resync(self, key: str) -> None:
+        scene = self.scenes.get(key)
+        if scene is None or not scene.watch:
+            return
+        scene.sync_state = "Tracing"
+
+        def traced(report: PackReport) -> None:
+            scene.report, scene.sync_state = report, "Not synced"
+            then = (lambda: self.resubmit.emit(key)) if scene.submit_on_change else None
+            self.sync(key, then)
+
+        self.ops.run(lambda: trace(scene.path), traced)
+
+    def shutdown(self) -> None:
+        for scene in self.scenes.values():
+            scene.cancel.set()
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join(5)
+
+
+class _Throttle(QObject):
+    """Sync progress arrives from worker threads; keep only the newest and repaint at most 10 times/s."""
+
+    snapshot = Signal(object)
+
+    def __init__(self, manager: SceneManager, key: str) -> None:
+        super().__init__(manager)
+        self._manager = manager
+        self._key = key
+        self.snapshot.connect(self._apply)
+
+    def report(self, snap: TransferSnapshot) -> None:
+        self.snapshot.emit(snap)
+
+    def _apply(self, snap: TransferSnapshot) -> None:
+        scene = self._manager.scenes.get(self._key)
+        if scene is not None:
+            scene.snapshot = snap
+            self._manager.changed.emit(self._key)

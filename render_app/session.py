@@ -1,0 +1,47 @@
+"""A logged-in farm: the REST client and the S3 client, built once off the GUI thread."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from render_client.api import FarmClient
+from render_client.credentials import StoreResult, load_token, store_token
+from render_client.transfer import StorageAccess, s3_client
+
+S3_POOL = 24
+
+
+@dataclass
+class Session:
+    url: str
+    token: str
+    farm: FarmClient
+    s3: Any
+    email: str
+    stored: StoreResult | None = None
+    local: bool = False
+
+
+def connect(url: str, token: str, *, store: bool = True, local: bool = False) -> Session:
+    """Checks the token against the farm (GET /info), then keeps it in the keyring. Blocking: run in Ops."""
+    farm = FarmClient(url, token, retries=2)
+    access = StorageAccess.from_farm(farm)
+    stored = store_token(url, token) if store else None
+    return Session(url, token, farm, s3_client(access, max_pool_connections=S3_POOL), access.access_key,
+                   stored, local)  # fmt: skip
+
+
+def connect_local(ready: dict[str, Any]) -> Session:
+    """Logs in to a local farm with the credentials file its ready line names."""
+    creds = json.loads(Path(str(ready["credentials"])).read_text(encoding="utf-8"))
+    return connect(str(ready["url"]), str(creds["token"]), local=True)
+
+
+def connect_saved(url: str) -> Session:
+    token = load_token(url)
+    if not token:
+        raise LookupError(f"no token stored for {url}; connect again")
+    return connect(url, token, store=False)

@@ -1,0 +1,118 @@
+"""Builds dist/hearth_blender-<version>.zip: the Blender extension with render_client and its deps as wheels."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import re
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ADDON_DIR = ROOT / "blender_addon"
+CLIENT_DIR = ROOT / "render_client"
+MANIFEST = ADDON_DIR / "blender_manifest.toml"
+CLIENT_DIST = "hearth_render_client"
+# Fixed timestamps keep the zip byte-identical between builds of the same sources.
+ZIP_DATE = (2024, 1, 1, 0, 0, 0)
+_WHEEL_RE = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)-(?P<py>[^-]+)-none-any\.whl$")
+
+
+def manifest() -> dict[str, object]:
+    with MANIFEST.open("rb") as stream:
+        return tomllib.load(stream)
+
+
+def wheel_names() -> list[str]:
+    wheels = manifest().get("wheels", [])
+    assert isinstance(wheels, list)
+    return [Path(str(w)).name for w in wheels]
+
+
+def _record_line(arcname: str, data: bytes) -> str:
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return f"{arcname},sha256={digest},{len(data)}"
+
+
+def build_client_wheel(dest: Path, version: str) -> Path:
+    """A py3-none-any wheel of just the render_client package, written by hand (no build backend needed)."""
+    target = dest / f"{CLIENT_DIST}-{version}-py3-none-any.whl"
+    info = f"{CLIENT_DIST}-{version}.dist-info"
+    files: dict[str, bytes] = {
+        f"render_client/{p.relative_to(CLIENT_DIR).as_posix()}": p.read_bytes()
+        for p in sorted(CLIENT_DIR.rglob("*.py"))
+    }
+    files[f"{info}/METADATA"] = (
+        f"Metadata-Version: 2.1\nName: {CLIENT_DIST}\nVersion: {version}\n"
+        "Summary: Hearth client library (bundled in the Blender add-on)\n"
+    ).encode()
+    files[f"{info}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: hearth-build-addon\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    record = [_record_line(name, data) for name, data in files.items()] + [f"{info}/RECORD,,"]
+    files[f"{info}/RECORD"] = ("\n".join(record) + "\n").encode()
+    _write_zip(target, files)
+    return target
+
+
+def fetch_wheels(dest: Path, names: list[str]) -> None:
+    """Downloads the third-party wheels the manifest lists, pure Python only; already present ones stay."""
+    wanted = []
+    for name in names:
+        match = _WHEEL_RE.match(name)
+        if match is None:
+            raise SystemExit(f"{name}: only pure-Python (none-any) wheels may be bundled")
+        if name.startswith(CLIENT_DIST + "-") or (dest / name).is_file():
+            continue
+        wanted.append(f"{match['name']}=={match['version']}")
+    if wanted:
+        cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:"]
+        cmd += ["--platform", "any", "--python-version", "3.11", "--implementation", "py", "--abi", "none"]
+        subprocess.run([*cmd, "--dest", str(dest), *wanted], check=True)
+    absent = [n for n in names if not (dest / n).is_file()]
+    if absent:
+        raise SystemExit(f"these wheels listed in the manifest were not downloaded: {absent}")
+
+
+def _write_zip(target: Path, files: dict[str, bytes]) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in sorted(files.items()):
+            archive.writestr(zipfile.ZipInfo(name, ZIP_DATE), data, compress_type=zipfile.ZIP_DEFLATED)
+    tmp.replace(target)
+
+
+def build(build_dir: Path, dist_dir: Path) -> Path:
+    meta = manifest()
+    version = str(meta["version"])
+    wheels_dir = build_dir / "wheels"
+    wheels_dir.mkdir(parents=True, exist_ok=True)
+    names = wheel_names()
+    build_client_wheel(wheels_dir, version)
+    fetch_wheels(wheels_dir, names)
+    files = {
+        p.relative_to(ADDON_DIR).as_posix(): p.read_bytes()
+        for p in sorted(ADDON_DIR.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts and p.parts[len(ADDON_DIR.parts)] != "wheels"
+    }
+    for name in names:
+        files[f"wheels/{name}"] = (wheels_dir / name).read_bytes()
+    target = dist_dir / f"hearth_blender-{version}.zip"
+    _write_zip(target, files)
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--build-dir", type=Path, default=ROOT / "build" / "addon")
+    parser.add_argument("--dist-dir", type=Path, default=ROOT / "dist")
+    args = parser.parse_args(argv)
+    print(build(args.build_dir, args.dist_dir))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
