@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +27,12 @@ class Farm:
             "s3", endpoint_url=self.storage, aws_access_key_id=email, aws_secret_access_key=token,
             region_name="us-east-1",
         )  # fmt: skip
+
+    @classmethod
+    def from_ready(cls, ready: dict[str, Any]) -> Farm:
+        """The farm a `HEARTH_READY` line announced, logged in with its local account."""
+        creds = json.loads(Path(ready["credentials"]).read_text())
+        return cls(ready, creds["email"], creds["token"])
 
     def api(self, method: str, path: str, **kwargs: Any) -> Any:
         response = requests.request(

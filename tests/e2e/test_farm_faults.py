@@ -2,51 +2,27 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from tests.e2e.conftest import HEARTBEAT_TIMEOUT
 from tests.e2e.farm_client import Farm, first_event, node_pid
 from tests.farm_harness import start_farm_process, stop_process
-from tests.scenes import make_textured_scene
 
 # Big enough that a frame takes a second or two, so a kill lands mid-frame.
 SLOW = {"BLEND_CYCLES_SAMPLES": "64", "BLEND_W": "320", "BLEND_H": "180"}
-FAST_TIMEOUT = ("--heartbeat-timeout", "3")
-
-
-def farm_from(ready: dict[str, Any]) -> Farm:
-    creds = json.loads(Path(ready["credentials"]).read_text())
-    return Farm(ready, creds["email"], creds["token"])
-
-
-@pytest.fixture
-def scene(tmp_path: Path) -> Path:
-    make_textured_scene(tmp_path / "scene", frame_start=1, frame_end=4)
-    return tmp_path / "scene"
-
-
-@pytest.fixture
-def running(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Farm]]:
-    process, ready = start_farm_process(tmp_path / "farm", *FAST_TIMEOUT, nodes=2)
-    try:
-        yield process, farm_from(ready)
-    finally:
-        stop_process(process)
 
 
 @pytest.mark.timeout(300)
 def test_a_node_killed_mid_frame_loses_no_frame_and_leaves_no_duplicate(
-    running: tuple[subprocess.Popen[str], Farm], scene: Path
+    local_farm: tuple[subprocess.Popen[str], Farm], scene: Path
 ) -> None:
-    process, farm = running
+    process, farm = local_farm
     farm.upload_folder("killnode", scene)
     uuid = farm.submit("kill", "1-4", "killnode", "scene.blend", **SLOW)
     victim = first_event(farm, lambda e: e.task == uuid and e.kind == "frame-progress").data
@@ -65,18 +41,18 @@ def test_a_node_killed_mid_frame_loses_no_frame_and_leaves_no_duplicate(
 
 @pytest.mark.timeout(300)
 def test_the_task_completes_after_a_server_restart(tmp_path: Path, scene: Path) -> None:
-    process, ready = start_farm_process(tmp_path / "farm", *FAST_TIMEOUT, nodes=2)
+    process, ready = start_farm_process(tmp_path / "farm", *HEARTBEAT_TIMEOUT, nodes=2)
     try:
-        farm = farm_from(ready)
+        farm = Farm.from_ready(ready)
         farm.upload_folder("restart", scene)
         uuid = farm.submit("restart", "1-4", "restart", "scene.blend", **SLOW)
         first_event(farm, lambda e: e.task == uuid and e.kind == "frame-progress")
     finally:
         stop_process(process, signal.SIGKILL)
 
-    process, ready = start_farm_process(tmp_path / "farm", *FAST_TIMEOUT, nodes=2)
+    process, ready = start_farm_process(tmp_path / "farm", *HEARTBEAT_TIMEOUT, nodes=2)
     try:
-        farm = farm_from(ready)
+        farm = Farm.from_ready(ready)
         task = farm.wait_final(uuid)
         assert task["state"] == "Success", task["errors"]
         assert farm.result_keys(uuid) == [f"frame_{f:04d}.png" for f in range(1, 5)]
@@ -86,9 +62,9 @@ def test_the_task_completes_after_a_server_restart(tmp_path: Path, scene: Path) 
 
 @pytest.mark.timeout(300)
 def test_a_corrupt_blend_fails_the_task_with_a_clear_error(
-    running: tuple[subprocess.Popen[str], Farm], tmp_path: Path
+    local_farm: tuple[subprocess.Popen[str], Farm], tmp_path: Path
 ) -> None:
-    _, farm = running
+    _, farm = local_farm
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "scene.blend").write_bytes(b"BLENDER-v500 this is not really a blend file" * 10)
     farm.upload_folder("corrupt", tmp_path / "broken")
@@ -105,10 +81,10 @@ def test_a_corrupt_blend_fails_the_task_with_a_clear_error(
 
 @pytest.mark.timeout(300)
 def test_a_scene_file_gone_before_rendering_fails_the_task_clearly(tmp_path: Path, scene: Path) -> None:
-    process, ready = start_farm_process(tmp_path / "farm", *FAST_TIMEOUT, nodes=0)
+    process, ready = start_farm_process(tmp_path / "farm", *HEARTBEAT_TIMEOUT, nodes=0)
     node: subprocess.Popen[bytes] | None = None
     try:
-        farm = farm_from(ready)
+        farm = Farm.from_ready(ready)
         farm.upload_folder("gone", scene)
         uuid = farm.submit("gone", "1", "gone", "scene.blend")
         farm.s3.delete_object(Bucket="gone", Key="scene.blend")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,34 +13,17 @@ import pytest
 from render_client.events import EventStream, FarmEvent
 from tests.e2e.farm_client import Farm, first_event, worker_pids
 from tests.farm_harness import READY_MARKER, start_farm_process, stop_process
-from tests.scenes import make_textured_scene
 
 SLOW = {"BLEND_CYCLES_SAMPLES": "256", "BLEND_W": "320", "BLEND_H": "180"}
 LOCAL_FARM_READY_S = 5.0
 ABORT_STOPS_WITHIN_S = 2.0
 
 
-@pytest.fixture
-def farm(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Farm]]:
-    process, ready = start_farm_process(tmp_path / "farm", nodes=2)
-    creds = json.loads(Path(ready["credentials"]).read_text())
-    try:
-        yield process, Farm(ready, creds["email"], creds["token"])
-    finally:
-        stop_process(process)
-
-
-@pytest.fixture
-def scene(tmp_path: Path) -> Path:
-    make_textured_scene(tmp_path / "scene", frame_start=1, frame_end=2)
-    return tmp_path / "scene"
-
-
 @pytest.mark.timeout(300)
 def test_an_event_stream_shows_progress_and_a_progressive_preview_before_the_frame_ends(
-    farm: tuple[subprocess.Popen[str], Farm], scene: Path
+    local_farm: tuple[subprocess.Popen[str], Farm], scene: Path
 ) -> None:
-    _, client = farm
+    _, client = local_farm
     client.upload_folder("live", scene)
     seen: list[FarmEvent] = []
     done = threading.Event()
@@ -77,9 +58,9 @@ def test_an_event_stream_shows_progress_and_a_progressive_preview_before_the_fra
 
 @pytest.mark.timeout(300)
 def test_abort_stops_running_frames_within_two_seconds(
-    farm: tuple[subprocess.Popen[str], Farm], scene: Path
+    local_farm: tuple[subprocess.Popen[str], Farm], scene: Path
 ) -> None:
-    process, client = farm
+    process, client = local_farm
     client.upload_folder("abort", scene)
     uuid = client.submit("abort", "1-2", "abort", "scene.blend", **SLOW)
     first_event(client, lambda e: e.task == uuid and e.kind == "frame-progress")
@@ -100,8 +81,7 @@ def test_the_local_farm_is_ready_in_under_five_seconds(tmp_path: Path) -> None:
     process, ready = start_farm_process(tmp_path / "farm", nodes=2)
     try:
         ready_after = time.monotonic() - started
-        creds = json.loads(Path(ready["credentials"]).read_text())
-        client = Farm(ready, creds["email"], creds["token"])
+        client = Farm.from_ready(ready)
         nodes = first_event(client, lambda e: e.kind == "node-telemetry", timeout_s=LOCAL_FARM_READY_S)
         nodes_after = time.monotonic() - started
     finally:
