@@ -174,6 +174,18 @@ def test_missing_files_block_submit_with_exit_6(
     assert run(capsys, *auth(farm), "--json", "status")[1].strip() == "[]"
 
 
+def test_allow_missing_submits_despite_a_missing_texture(
+    capsys: pytest.CaptureFixture[str], farm: RunningFarm, tmp_path: Path
+) -> None:
+    scene = make_scene(tmp_path, missing=True)
+    code, _, err = run(
+        capsys, *auth(farm), "submit", str(scene.main_blend), "--frames", "1", "--allow-missing"
+    )
+    assert code == 0, err
+    assert "missing.png" in err  # still reported
+    assert len(json.loads(run(capsys, *auth(farm), "--json", "status")[1])) == 1
+
+
 def test_submit_without_nodes_then_cancel_then_follow_exits_1(
     capsys: pytest.CaptureFixture[str], farm: RunningFarm, blend: Path, tmp_path: Path
 ) -> None:
