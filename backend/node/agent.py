@@ -298,6 +298,7 @@ class NodeAgent:
             current, progress = self._current, self._progress
         telemetry = Telemetry(
             state=state or ("rendering" if current else "idle"),
+            cpu_load=round(self._heat.cpu_load, 3),
             power_w=round(self._heat.power_w, 2),
             energy_wh=round(self._heat.energy_wh, 4),
             energy_method=self._heat.meter.method,

@@ -25,6 +25,8 @@ class HeatState:
         busy_power_w: float,
         thermostat: Thermostat | None = None,
         clock: Callable[[], float] = time.monotonic,
+        cpu_seconds: Callable[[], float] | None = None,
+        cores: int = 1,
     ) -> None:
         self._room = room
         self._meter = meter
@@ -34,7 +36,11 @@ class HeatState:
         self._lock = threading.Lock()
         self._last_t = clock()
         self._last_j = meter.total_joules()
+        self._cpu_seconds = cpu_seconds
+        self._cores = max(1, cores)
+        self._last_cpu = cpu_seconds() if cpu_seconds else 0.0
         self.power_w = 0.0
+        self.cpu_load = 0.0  # busy fraction of the node's cores since the last sample
 
     def sample(self) -> None:
         """Measures power since the last sample and lets the room feel it."""
@@ -44,6 +50,10 @@ class HeatState:
             if dt <= 0:
                 return
             self.power_w = max(0.0, (joules - self._last_j) / dt)
+            if self._cpu_seconds is not None:
+                cpu = self._cpu_seconds()
+                self.cpu_load = min(1.0, max(0.0, (cpu - self._last_cpu) / dt / self._cores))
+                self._last_cpu = cpu
             self._room.advance(dt, self.power_w)
             self._thermostat.update(self._room.temperature_c)
             self._last_t, self._last_j = now, joules
