@@ -44,3 +44,13 @@ bench: install
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache
+
+# The Blender extension: dist/hearth_blender-<version>.zip (render_client + pure-Python deps as wheels).
+.PHONY: addon
+addon: install
+	$(PY) scripts/build_addon.py
+
+.PHONY: bundle
+# One-folder desktop bundle in dist/hearth-app/ (build.spec); nodes render with HEARTH_BPY_PYTHON or `blender`.
+bundle: install
+	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN build.spec

@@ -13,7 +13,7 @@ class Status:
 
 
 @dataclass(frozen=True)
-class Warning:  # noqa: A001 (mirrors Blender's report type)
+class Notice:
     text: str
 
 
@@ -74,5 +74,14 @@ class Finished:
 
 
 Message = (
-    Status | Warning | Upload | MissingFiles | Submitted | FrameProgress | FrameDownloaded | TaskState | Carbon | Finished
+    Status
+    | Notice
+    | Upload
+    | MissingFiles
+    | Submitted
+    | FrameProgress
+    | FrameDownloaded
+    | TaskState
+    | Carbon
+    | Finished
 )

@@ -1,4 +1,4 @@
-"""Builds dist/hearth_blender-<version>.zip: the Blender extension with render_client and its deps as wheels."""
+"""Builds dist/hearth_blender-<version>.zip: the Blender extension with render_client and deps as wheels."""
 
 from __future__ import annotations
 
@@ -50,7 +50,9 @@ def build_client_wheel(dest: Path, version: str) -> Path:
         f"Metadata-Version: 2.1\nName: {CLIENT_DIST}\nVersion: {version}\n"
         "Summary: Hearth client library (bundled in the Blender add-on)\n"
     ).encode()
-    files[f"{info}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: hearth-build-addon\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    files[f"{info}/WHEEL"] = (
+        b"Wheel-Version: 1.0\nGenerator: hearth-build-addon\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    )
     record = [_record_line(name, data) for name, data in files.items()] + [f"{info}/RECORD,,"]
     files[f"{info}/RECORD"] = ("\n".join(record) + "\n").encode()
     _write_zip(target, files)
