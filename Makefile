@@ -18,9 +18,9 @@ $(STAMP): pyproject.toml
 system-deps:
 	bash scripts/install_system_packages.sh
 
-# The main job: until the desktop app lands, that is the local farm.
+# The main job: the desktop app, which starts its own local farm (or connects to a remote one).
 run: install
-	$(VENV)/bin/hearth-server serve
+	$(VENV)/bin/hearth-app
 
 farm: install
 	$(VENV)/bin/hearth-server serve

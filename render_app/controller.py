@@ -6,9 +6,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtGui import QImage
 
+from render_app.estimate import scale, scout_settings
 from render_app.event_bridge import EventBridge
 from render_app.local_farm import LocalFarm
 from render_app.models.frame_model import FrameModel
@@ -16,11 +17,13 @@ from render_app.models.node_model import NodeModel
 from render_app.models.task_model import TaskModel
 from render_app.ops import Ops
 from render_app.scenes import SceneManager
-from render_app.session import Session, connect, connect_local
+from render_app.session import Session, connect, connect_local, connect_saved
 from render_app.state import NodeInfo, TaskInfo
 from render_client.frames import parse_frames
 from render_client.results import ResultDownloader
 from render_client.submit import RenderSettings, submit_scene
+
+SAVED_FARM_KEY = "farm/url"
 
 
 class Controller(QObject):
@@ -47,6 +50,7 @@ class Controller(QObject):
         self.output_dir = Path.home() / "Hearth renders"
         self._downloaders: dict[str, ResultDownloader] = {}
         self._cancel_downloads = threading.Event()
+        self._estimates: dict[str, tuple[RenderSettings, RenderSettings, Any]] = {}
 
     # -- connection ------------------------------------------------------------------------
 
@@ -54,9 +58,13 @@ class Controller(QObject):
         self.connection.emit("Starting the local farm…")
         farm = LocalFarm(self.data_dir / "farm", nodes, self)
         farm.ready.connect(self._local_ready)
-        farm.failed.connect(lambda msg: self.connection.emit("Local farm failed") or self.error.emit(msg))
+        farm.failed.connect(self._local_failed)
         self.local_farm = farm
         farm.start()
+
+    def _local_failed(self, message: str) -> None:
+        self.connection.emit("Local farm failed")
+        self.error.emit(message)
 
     def _local_ready(self, ready: dict[str, Any]) -> None:
         self.connection.emit(f"Local farm at {ready['url']}, logging in…")
@@ -66,22 +74,29 @@ class Controller(QObject):
         self.connection.emit(f"Connecting to {url}…")
         self.ops.run(lambda: connect(url, token), self._connected, self._connect_failed)
 
+    def connect_saved(self, url: str) -> None:
+        """Reconnects to the last remote farm with the token from the keyring."""
+        self.connection.emit(f"Connecting to {url}…")
+        self.ops.run(lambda: connect_saved(url), self._connected, self._connect_failed)
+
     def _connect_failed(self, exc: Exception) -> None:
         self.connection.emit("Not connected")
         self.error.emit(f"Cannot connect: {exc}")
 
     def _connected(self, session: Session) -> None:
         self.session = session
-        self.scenes.s3 = session.s3
+        self.scenes.access = session.access
         kind = "Local farm" if session.local else "Farm"
         self.connection.emit(f"{kind} {session.url} — {session.email}")
         if session.stored is not None and session.stored.warning:
             self.warning.emit(session.stored.warning)
         self.bridge = EventBridge(session.url, session.token, self)
-        self.bridge.event.connect(self._on_event)
+        self.bridge.farm_event.connect(self._on_event)
         self.bridge.error.connect(lambda msg: self.connection.emit(f"Event stream lost: {msg}"))
         self.bridge.start()
         self.refresh_nodes()
+        if not session.local:
+            QSettings().setValue(SAVED_FARM_KEY, session.url)  # the URL only; the token is in the keyring
         self.connected.emit(session)
 
     def refresh_nodes(self) -> None:
@@ -91,15 +106,24 @@ class Controller(QObject):
 
         def done(nodes: list[Any]) -> None:
             for node in nodes:
-                info = NodeInfo(node.name, node.state, node.power_w, node.room_c, node.setpoint_c,
-                                frame=node.frame, online=node.online)  # fmt: skip
+                info = NodeInfo(
+                    node.name,
+                    node.state,
+                    node.power_w,
+                    node.room_c,
+                    node.setpoint_c,
+                    frame=node.frame,
+                    online=node.online,
+                )
                 self.nodes.replace(node.name, info)
 
         self.ops.run(farm.nodes, done)
 
     # -- tasks -----------------------------------------------------------------------------
 
-    def submit(self, scene_key: str, settings: RenderSettings, *, scout: bool = False) -> None:
+    def submit(
+        self, scene_key: str, settings: RenderSettings, *, scout: bool = False, then: Any = None
+    ) -> None:
         scene = self.scenes.scenes[scene_key]
         if self.session is None or scene.report is None:
             self.error.emit("Connect to a farm and open a scene first.")
@@ -111,12 +135,56 @@ class Controller(QObject):
             return submit_scene(session.farm, session.s3, scene.path, settings, staging, report=report)
 
         def done(sub: Any) -> None:
-            task = TaskInfo(sub.task.uuid, sub.task.name, sub.task.state, parse_frames(settings.frames),
-                            sub.result_bucket, scene.path, {"settings": settings}, scout=scout)  # fmt: skip
+            task = TaskInfo(
+                sub.task.uuid,
+                sub.task.name,
+                sub.task.state,
+                parse_frames(settings.frames),
+                sub.result_bucket,
+                scene.path,
+                {"settings": settings},
+                scout=scout,
+            )
             self.tasks.add(task)
+            if then is not None:
+                then(task)
             self.submitted.emit(task.uuid)
 
         self.ops.run(work, done)
+
+    def estimate(self, scene_key: str, settings: RenderSettings, on_text: Any) -> None:
+        """Submits a scout task; when it ends, `on_text` gets the scaled-up estimate (or why not)."""
+        scout = scout_settings(settings, parse_frames(settings.frames)[0])
+
+        def remember(task: TaskInfo) -> None:
+            self._estimates[task.uuid] = (settings, scout, on_text)
+
+        self.submit(scene_key, scout, scout=True, then=remember)
+
+    def _finish_estimate(self, task: TaskInfo) -> None:
+        settings, scout, on_text = self._estimates.pop(task.uuid)
+        done = [f for f in task.frame_info.values() if f.state == "Done"]
+        if task.state != "Success" or not done or self.session is None:
+            on_text(f"No estimate: the scout frame ended {task.state}.")
+            return
+        frame, farm = done[0], self.session.farm
+        nodes = max(1, sum(1 for n in self.nodes.nodes if n.online))
+
+        def done_facts(facts: Any) -> None:
+            task.carbon = dict(facts.raw)
+            result = scale(
+                settings,
+                scout,
+                time_s=frame.render_time_s or 0.0,
+                energy_wh=frame.energy_wh or 0.0,
+                carbon=task.carbon,
+                nodes=nodes,
+            )
+            on_text(result.text())
+
+        self.ops.run(
+            lambda: farm.carbon_facts(task.uuid), done_facts, lambda exc: on_text(f"No estimate: {exc}")
+        )
 
     def cancel_task(self, uuid: str) -> None:
         if self.session is not None:
@@ -143,6 +211,8 @@ class Controller(QObject):
                 self._fetch_preview(task, int(data["frame"]), True)
             self._download(task, [str(k) for k in data.get("outputs") or []])
         if task.is_final and not was_final:
+            if task.uuid in self._estimates:
+                self._finish_estimate(task)
             self._download(task, None)
             self.task_finished.emit(task.uuid, task.state)
 
@@ -189,8 +259,9 @@ class Controller(QObject):
         downloader = self._downloaders.get(task.uuid)
         if downloader is None:
             dest = self.output_dir / task.name
-            downloader = ResultDownloader(self.session.s3, task.result_bucket, dest,
-                                          cancel=self._cancel_downloads)  # fmt: skip
+            downloader = ResultDownloader(
+                self.session.s3, task.result_bucket, dest, cancel=self._cancel_downloads
+            )
             self._downloaders[task.uuid] = downloader
 
         def work() -> list[str]:

@@ -10,9 +10,9 @@ from render_client.events import EventStream, FarmEvent
 
 
 class EventBridge(QObject):
-    """`event(kind, task, data)` per farm event; one stream per session, no polling."""
+    """`farm_event(kind, task, data)` per farm event; one stream per session, no polling."""
 
-    event = Signal(str, str, dict)
+    farm_event = Signal(str, str, dict)
     error = Signal(str)
 
     def __init__(self, url: str, token: str, parent: QObject | None = None) -> None:
@@ -25,7 +25,7 @@ class EventBridge(QObject):
 
     def _forward(self, event: FarmEvent) -> None:
         data: dict[str, Any] = dict(event.data) if isinstance(event.data, dict) else {}
-        self.event.emit(event.kind, str(getattr(event, "task", "") or data.get("task", "")), data)
+        self.farm_event.emit(event.kind, str(getattr(event, "task", "") or data.get("task", "")), data)
 
     def close(self) -> None:
         self._stream.close()

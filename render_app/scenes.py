@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +12,12 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from render_app.ops import Ops
-from render_client.packing import build_package, trace
+from render_app.sync_process import SyncProcess
+from render_client.packing import trace
 from render_client.packing_report import PackReport
 from render_client.progress import TransferSnapshot
 from render_client.submit import input_bucket_name
-from render_client.sync import SyncResult, sync_package
-from render_client.transfer import ensure_bucket
+from render_client.transfer import StorageAccess
 
 WATCH_DEBOUNCE_MS = 1500
 
@@ -31,7 +30,6 @@ class Scene:
     snapshot: TransferSnapshot | None = None
     watch: bool = False
     submit_on_change: bool = False
-    cancel: threading.Event = field(default_factory=threading.Event)
     error: str = ""
 
     @property
@@ -61,7 +59,8 @@ class SceneManager(QObject):
         super().__init__(parent)
         self.ops = ops
         self.scenes: dict[str, Scene] = {}
-        self.s3: Any = None
+        self.access: StorageAccess | None = None
+        self._syncs: dict[str, SyncProcess] = {}
         self.staging = Path(tempfile.mkdtemp(prefix="hearth-app-staging-"))
         self._observer: Any = None
         self._watches: dict[str, Any] = {}
@@ -93,36 +92,47 @@ class SceneManager(QObject):
 
     def sync(self, key: str, then: Any = None) -> None:
         scene = self.scenes[key]
-        if self.s3 is None or scene.report is None or scene.sync_state == "Syncing":
+        if self.access is None or scene.report is None or scene.sync_state == "Syncing":
             return
-        scene.cancel = threading.Event()
         scene.sync_state, scene.snapshot, scene.error = "Syncing", None, ""
         self.changed.emit(key)
-        s3, report, cancel = self.s3, scene.report, scene.cancel
-        staging = self.staging / str(abs(hash(key)))
-        progress = _Throttle(self, key)
+        access = self.access
+        job = {
+            "scene": str(scene.path),
+            "staging": str(self.staging / str(abs(hash(key)))),
+            "bucket": input_bucket_name(scene.path),
+            "url": access.url,
+            "access_key": access.access_key,
+            "secret_key": access.secret_key,
+            "verify": access.verify,
+        }
+        process = SyncProcess(job, self)
+        self._syncs[key] = process
 
-        def work() -> SyncResult:
-            package = build_package(report, staging)
-            bucket = input_bucket_name(scene.path)
-            ensure_bucket(s3, bucket)
-            return sync_package(s3, bucket, package, progress=progress.report, cancel=cancel)
-
-        def done(_result: SyncResult) -> None:
-            scene.sync_state = "Synced"
+        def progress(snap: TransferSnapshot) -> None:
+            scene.snapshot = snap
             self.changed.emit(key)
-            if then is not None:
+
+        def finished(ok: bool, error: str) -> None:
+            self._syncs.pop(key, None)
+            process.deleteLater()
+            if ok:
+                scene.sync_state = "Synced"
+            else:
+                scene.sync_state = "Cancelled" if process.cancelled and not error else "Failed"
+                scene.error = error
+            self.changed.emit(key)
+            if ok and then is not None:
                 then()
 
-        def failed(exc: Exception) -> None:
-            scene.sync_state = "Cancelled" if cancel.is_set() else "Failed"
-            scene.error = "" if cancel.is_set() else str(exc)
-            self.changed.emit(key)
-
-        self.ops.run(work, done, failed)
+        process.progress.connect(progress)
+        process.finished.connect(finished)
+        process.start()
 
     def cancel(self, key: str) -> None:
-        self.scenes[key].cancel.set()
+        process = self._syncs.get(key)
+        if process is not None:
+            process.cancel()
 
     # -- watch folders ---------------------------------------------------------------------
 
@@ -166,29 +176,8 @@ class SceneManager(QObject):
         self.ops.run(lambda: trace(scene.path), traced)
 
     def shutdown(self) -> None:
-        for scene in self.scenes.values():
-            scene.cancel.set()
+        for process in list(self._syncs.values()):
+            process.stop()
         if self._observer is not None:
             self._observer.stop()
             self._observer.join(5)
-
-
-class _Throttle(QObject):
-    """Sync progress arrives from worker threads; keep only the newest and repaint at most 10 times/s."""
-
-    snapshot = Signal(object)
-
-    def __init__(self, manager: SceneManager, key: str) -> None:
-        super().__init__(manager)
-        self._manager = manager
-        self._key = key
-        self.snapshot.connect(self._apply)
-
-    def report(self, snap: TransferSnapshot) -> None:
-        self.snapshot.emit(snap)
-
-    def _apply(self, snap: TransferSnapshot) -> None:
-        scene = self._manager.scenes.get(self._key)
-        if scene is not None:
-            scene.snapshot = snap
-            self._manager.changed.emit(self._key)

@@ -21,6 +21,7 @@ class Session:
     farm: FarmClient
     s3: Any
     email: str
+    access: StorageAccess
     stored: StoreResult | None = None
     local: bool = False
 
@@ -30,8 +31,8 @@ def connect(url: str, token: str, *, store: bool = True, local: bool = False) ->
     farm = FarmClient(url, token, retries=2)
     access = StorageAccess.from_farm(farm)
     stored = store_token(url, token) if store else None
-    return Session(url, token, farm, s3_client(access, max_pool_connections=S3_POOL), access.access_key,
-                   stored, local)  # fmt: skip
+    s3 = s3_client(access, max_pool_connections=S3_POOL)
+    return Session(url, token, farm, s3, access.access_key, access, stored, local)
 
 
 def connect_local(ready: dict[str, Any]) -> Session:

@@ -83,8 +83,10 @@ class TaskInfo:
                 self.carbon = dict(data)
             return set()
         if kind == "frame-progress" and info.state != "Done":
-            info.state, info.percent, info.node = "Rendering", float(data.get("percent") or 0), str(
-                data.get("node") or info.node
+            info.state, info.percent, info.node = (
+                "Rendering",
+                float(data.get("percent") or 0),
+                str(data.get("node") or info.node),
             )
         elif kind == "frame-done":
             info.state, info.percent = "Done", 100.0
@@ -120,6 +122,7 @@ class NodeInfo:
         room = data.get("room") or {}
         before = (self.state, round(self.power_w), _rounded(self.room_c), self.frame, round(self.progress))
         self.state = str(data.get("state", self.state))
+        self.online = True  # it just reported
         self.power_w = float(data.get("power_w") or 0.0)
         self.room_c = _number(room.get("room_c"))
         self.setpoint_c = _number(room.get("setpoint_c"))

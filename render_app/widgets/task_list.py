@@ -1,0 +1,57 @@
+"""The task table, with a progress bar drawn in the progress column."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Signal
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QHeaderView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionProgressBar,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
+
+from render_app.models.task_model import PROGRESS_COLUMN, ProgressRole, TaskModel, TaskRole
+
+
+class _ProgressDelegate(QStyledItemDelegate):
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        bar = QStyleOptionProgressBar()
+        bar.rect = option.rect.adjusted(4, 6, -4, -6)
+        bar.minimum, bar.maximum = 0, 100
+        bar.progress = int(index.data(ProgressRole) or 0)
+        bar.text = f"{bar.progress} %"
+        bar.textVisible = True
+        QApplication.style().drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter)
+
+
+class TaskList(QTableView):
+    taskSelected = Signal(object)  # noqa: N815 (Qt signal naming) TaskInfo | None
+
+    def __init__(self, model: TaskModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("taskList")
+        self.setAccessibleName("Tasks")
+        self.setModel(model)
+        self.setItemDelegateForColumn(PROGRESS_COLUMN, _ProgressDelegate(self))
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.verticalHeader().hide()
+        self.setAlternatingRowColors(True)
+        self.setShowGrid(False)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(PROGRESS_COLUMN, QHeaderView.ResizeMode.Fixed)
+        self.setColumnWidth(PROGRESS_COLUMN, 150)
+        self.selectionModel().currentRowChanged.connect(self._current)
+        model.rowsInserted.connect(lambda *_: self.selectRow(0))
+
+    def _current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self.taskSelected.emit(current.data(TaskRole) if current.isValid() else None)

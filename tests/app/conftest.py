@@ -1,0 +1,88 @@
+"""App test fixtures: an in-memory keyring, the real main window, and drag-and-drop simulation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from PySide6.QtCore import QEvent, QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QWidget
+
+from render_app.controller import Controller
+from render_app.style import apply_theme, configure_gil
+from render_app.widgets.main_window import MainWindow
+
+
+class MemoryKeyring(KeyringBackend):
+    """A hermetic keyring: tokens live in this dict only."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.store.pop((service, username), None)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path: Path, memory_keyring: MemoryKeyring) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    app.setOrganizationName("HearthTests")
+    configure_gil()
+    apply_theme(app)
+    controller = Controller(tmp_path / "app-data")
+    controller.output_dir = tmp_path / "renders"
+    win = MainWindow(controller)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()  # stops the local farm, the event stream and the worker pool
+
+
+def connect_local(qtbot, win: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    win.start_local()
+    qtbot.waitUntil(lambda: win.pages.currentIndex() == 1, timeout=90_000)
+
+
+def drop_paths(qtbot, target: QWidget, paths: list[Path]) -> None:  # type: ignore[no-untyped-def]
+    """The drag-and-drop simulation of platform-notes §2: enter, then drop, on the real target."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    pos = QPointF(target.rect().center())
+    enter = QDragEnterEvent(
+        pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
+    QApplication.sendEvent(target, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(
+        pos,
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        QEvent.Type.Drop,
+    )
+    with qtbot.waitSignal(target.pathsDropped, timeout=5000):
+        QApplication.sendEvent(target, drop)
