@@ -50,7 +50,11 @@ clean:
 addon: install
 	$(PY) scripts/build_addon.py
 
-.PHONY: bundle
+.PHONY: bundle bundle-test
 # One-folder desktop bundle in dist/hearth-app/ (build.spec); nodes render with HEARTH_BPY_PYTHON or `blender`.
 bundle: install
 	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN build.spec
+
+# CI: build the bundle and run its self-test (offscreen app, local farm, one rendered frame).
+bundle-test: bundle
+	$(VENV)/bin/pytest tests/app/test_app_bundle_self_test.py
