@@ -19,8 +19,8 @@ from PySide6.QtCore import Qt
 
 from render_app.widgets.main_window import MainWindow
 from render_client.credentials import default_fallback_path
-from tests.app.conftest import MemoryKeyring
 from tests.farm_harness import start_farm_process, stop_process
+from tests.memory_keyring import MemoryKeyring
 
 REPO = Path(__file__).resolve().parents[2]
 PROBE_TIMEOUT_S = 60

@@ -21,29 +21,10 @@ from render_client.credentials import (
     load_token,
     store_token,
 )
+from tests.memory_keyring import MemoryKeyring
 
 FARM = "https://farm.example.org:8443/"
 USER = "https://farm.example.org:8443"
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A hermetic keyring for tests."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.secrets.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.secrets.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("not found")
 
 
 class LockedKeyring(MemoryKeyring):
@@ -80,7 +61,7 @@ def test_keyring_round_trip_under_one_service(home: Path) -> None:
     keyring.set_keyring(backend)
     result = store_token(FARM, "tok-1")
     assert (result.location, result.warning) == ("keyring", None)
-    assert backend.secrets == {(KEYRING_SERVICE, USER): "tok-1"}
+    assert backend.store == {(KEYRING_SERVICE, USER): "tok-1"}
     assert KEYRING_SERVICE == "hearth"
     assert load_token(USER) == "tok-1"
     assert load_token("https://other.example.org") is None
@@ -128,7 +109,7 @@ def test_token_moves_to_the_keyring_once_one_exists(tmp_path: Path) -> None:
     keyring.set_keyring(memory)
     assert load_token(FARM, fallback_path=path) == "old", "a token saved in the file is not lost"
     assert store_token(FARM, "new", fallback_path=path).location == "keyring"
-    assert memory.secrets[(KEYRING_SERVICE, USER)] == "new"
+    assert memory.store[(KEYRING_SERVICE, USER)] == "new"
     assert json.loads(path.read_text())["tokens"] == {"https://second.example.org": "keep"}
 
 
