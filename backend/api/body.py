@@ -46,6 +46,9 @@ async def read_json(request: Request, *, allow_empty: bool = False) -> Any:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise HTTPException(400, f"malformed JSON body: {exc}") from None
+    except RecursionError:
+        # A few KB of `[[[[...` exhausts the decoder's recursion guard: that is bad input, not a server fault.
+        raise HTTPException(400, "malformed JSON body: arrays or objects are nested too deeply") from None
 
 
 def validate(model: type[M], data: Any, what: str = "") -> M:

@@ -33,6 +33,19 @@ def test_malformed_json_and_non_object_bodies(api: Api) -> None:
     assert "JSON object" in scalar.json()["message"]
 
 
+@pytest.mark.parametrize("depth", [3000, 900])
+def test_deeply_nested_json_is_400_not_500(api: Api, depth: int) -> None:
+    # 3000 levels (6 KB) exhaust json's recursion guard; 900 parse but are still no task.
+    for opener, closer in (("[", "]"), ('{"a":', "}")):
+        body = (opener * depth + closer * depth).encode()
+        response = api.post("/tasks", data=body, headers={"Content-Type": "application/json"})
+        assert response.status_code == 400, response.text[:200]
+        message: str = response.json()["message"]
+        assert "Traceback" not in message
+        if depth == 3000:
+            assert "nested too deeply" in message
+
+
 def test_unknown_fields_are_named(api: Api, scene: str) -> None:
     _rejected(
         api,
