@@ -19,6 +19,10 @@ from render_client.blend_header import FARM_BLENDER_VERSION, check_blend_file
 from render_client.errors import PackingError, UnsupportedBlendFileError
 from render_client.packing_report import EXTERNAL_DIR, MissingFile, PackObserver
 
+_GZIP_MAGIC = b"\x1f\x8b"
+_GZIP_FNAME = 0x08
+_GZIP_FIXED_HEADER_B = 10
+
 # BAT keeps one process-wide cache of open .blend files, so only one trace runs at a time.
 _BAT_LOCK = threading.Lock()
 
@@ -159,6 +163,7 @@ class _Recorder(transfer.FileTransferer):
         staged = self._staging_dir / key
         staged.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(src, staged)
+        _normalize_gzip_header(staged)
         self.moved[key] = staged
 
     def _key(self, dst: PurePath) -> str:
@@ -280,6 +285,26 @@ class _HearthPacker(Packer):
         if key not in self._missing:
             self._missing[key] = missing
             self._observer.file_missing(missing)
+
+
+def _normalize_gzip_header(path: Path) -> None:
+    """Drop the time stamp and temporary file name BAT's gzip recompression writes into the header,
+    so an unchanged scene packs to the same bytes (and an unchanged resync uploads nothing).
+
+    Header: ID1 ID2 CM FLG MTIME(4) XFL OS [FNAME NUL]; only Python's own layout (at most FNAME) is touched.
+    """
+    with path.open("rb") as src:
+        head = src.read(_GZIP_FIXED_HEADER_B)
+        if len(head) < _GZIP_FIXED_HEADER_B or head[:2] != _GZIP_MAGIC or head[3] & ~_GZIP_FNAME:
+            return
+        if head[3] & _GZIP_FNAME:
+            while src.read(1) not in (b"\0", b""):
+                pass
+        tmp = path.with_name(path.name + ".hearth-tmp")
+        with tmp.open("wb") as dst:
+            dst.write(head[:3] + b"\0" + b"\0\0\0\0" + head[8:10])
+            shutil.copyfileobj(src, dst)
+    tmp.replace(path)
 
 
 def _first_existing(asset_path: Path) -> Path | None:

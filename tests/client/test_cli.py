@@ -275,3 +275,17 @@ def test_follow_view_counts_frames_from_events() -> None:
     view.apply(FarmEvent(4, "task-state", "t1", {"state": "Failure", "framesDone": 1, "framesTotal": 3}))
     assert view.is_final
     assert view.line().startswith("[" + "#" * 10 + "." * 20 + "] 1/3 frames, 1 failed  Failure")
+
+
+def test_unchanged_resync_of_a_scene_with_an_absolute_path_uploads_0_bytes(
+    capsys: pytest.CaptureFixture[str], farm: RunningFarm, tmp_path: Path
+) -> None:
+    # The rewritten .blend copy is gzip: its header must not carry the packing time.
+    scene = make_scene(tmp_path)
+    code, out, err = run(capsys, *auth(farm), "--json", "sync", str(scene.main_blend))
+    assert code == 0, err
+    assert "Paths rewritten" in err and json.loads(out)["bytes_uploaded"] > 0
+    code, out, err = run(capsys, *auth(farm), "--json", "sync", str(scene.main_blend))
+    assert code == 0, err
+    second = json.loads(out)
+    assert (second["bytes_uploaded"], second["files_uploaded"]) == (0, 0)
