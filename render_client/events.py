@@ -107,7 +107,9 @@ class EventStream:
                         yield event
                         if self._closed.is_set():
                             return
-            except (requests.ConnectionError, requests.Timeout, requests.HTTPError, AttributeError):
+            except (requests.RequestException, AttributeError):
+                # RequestException: refused, timed out, HTTP error, or a stream cut mid-chunk
+                # (ChunkedEncodingError); all are worth a reconnect from the last event seen.
                 # AttributeError: requests raises it when close() shuts the socket under a read.
                 pass
             finally:

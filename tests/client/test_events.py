@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -78,3 +81,58 @@ def test_a_stream_resumes_after_the_last_event_it_saw(farm: RunningFarm) -> None
 def test_a_bad_token_is_reported_not_retried(farm: RunningFarm) -> None:
     with pytest.raises(NotAuthorized):
         next(iter(EventStream(farm.url, "hth_bad_token")))
+
+
+class _CuttingSseServer(ThreadingHTTPServer):
+    """Serves /events: the first connection is cut in the middle of a chunk, later ones end cleanly."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _CuttingSseHandler)
+        self.last_event_ids: list[str | None] = []
+
+
+class _CuttingSseHandler(BaseHTTPRequestHandler):
+    server: _CuttingSseServer
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+    def do_GET(self) -> None:
+        self.server.last_event_ids.append(self.headers.get("Last-Event-ID"))
+        first = len(self.server.last_event_ids) == 1
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        event_id = 1 if first else 2
+        body = f'id: {event_id}\nevent: frame-done\ndata: {{"task": "t", "n": {event_id}}}\n\n'.encode()
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(body), body))
+        if first:
+            self.wfile.write(b"100\r\nid: 9")  # a chunk promised 256 bytes; the connection drops
+        else:
+            self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+
+def test_an_abruptly_cut_stream_reconnects_with_last_event_id() -> None:
+    server = _CuttingSseServer()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        stream = EventStream(f"http://127.0.0.1:{server.server_address[1]}", "hth_token")
+        got: list[FarmEvent] = []
+        for event in stream:
+            got.append(event)
+            if len(got) == 2:
+                stream.close()
+        assert [e.id for e in got] == [1, 2]
+        assert server.last_event_ids[:2] == [None, "1"]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
