@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, HTTPException, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from backend.api.body import json_body, optional_json_body
 from backend.api.deps import CurrentPrincipal, Services
+from backend.api.instances import instance_number
 from backend.tasks.schemas.common import Page, PageRequest, UuidReply
 from backend.tasks.schemas.pools import PoolCreate, PoolPublic, PoolUpdate
 
@@ -66,10 +67,16 @@ def delete_pool(pool_uuid: str, services: Services, principal: CurrentPrincipal)
     "/pools/{pool_uuid}/{stream}/{instance_id}", methods=["GET", "POST"], response_class=PlainTextResponse
 )
 def pool_log(
-    pool_uuid: str, stream: str, services: Services, principal: CurrentPrincipal
+    pool_uuid: str,
+    stream: str,
+    services: Services,
+    principal: CurrentPrincipal,
+    instance_id: str | None = None,
 ) -> PlainTextResponse:
     # Pool slots do not run anything yet, so their output is always empty.
-    services.pools.get(principal.account_id, pool_uuid)
+    pool = services.pools.get(principal.account_id, pool_uuid)
     if stream not in ("stdout", "stderr"):
-        return PlainTextResponse(f"no such pool resource {stream!r}", status_code=404)
+        raise HTTPException(404, f"no such pool resource {stream!r}")
+    if instance_id is not None and instance_number(instance_id) >= pool.instance_count:
+        raise HTTPException(404, f"no pool instance {instance_id!r}")
     return PlainTextResponse("")

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
 from backend.api.deps import CurrentPrincipal, Services
+from backend.api.instances import instance_number
 from backend.tasks.logs import Stream
 
 router = APIRouter(tags=["task logs"])
-
-
-def _instance(instance_id: str) -> int:
-    # A non-numeric id cannot name an instance: 404 (MissingTaskInstanceException), not a 400.
-    if not instance_id.isdigit():
-        raise HTTPException(404, f"no task instance {instance_id!r}")
-    return int(instance_id)
 
 
 def _read(
@@ -43,11 +37,11 @@ def read_fresh_log(
 def read_instance_log(
     task_uuid: str, stream: Stream, instance_id: str, services: Services, principal: CurrentPrincipal
 ) -> PlainTextResponse:
-    return _read(services, principal.account_id, task_uuid, stream, _instance(instance_id), fresh=False)
+    return _read(services, principal.account_id, task_uuid, stream, instance_number(instance_id), fresh=False)
 
 
 @router.post("/tasks/{task_uuid}/{stream}/{instance_id}", response_class=PlainTextResponse)
 def read_fresh_instance_log(
     task_uuid: str, stream: Stream, instance_id: str, services: Services, principal: CurrentPrincipal
 ) -> PlainTextResponse:
-    return _read(services, principal.account_id, task_uuid, stream, _instance(instance_id), fresh=True)
+    return _read(services, principal.account_id, task_uuid, stream, instance_number(instance_id), fresh=True)

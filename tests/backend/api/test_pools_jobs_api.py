@@ -62,6 +62,14 @@ def test_pool_lifecycle(api: Api, scene: str) -> None:
     }
     assert api.post("/pools/paginate", json=tagged).json()["data"] == []
     assert api.get(f"/pools/{uuid}/stdout").text == ""
+    assert api.get(f"/pools/{uuid}/stderr/1").text == ""
+    for missing in ("2", "abc", "9" * 23, str(2**63)):
+        for method in ("GET", "POST"):
+            response = api.session.request(method, f"{api.url}/pools/{uuid}/stdout/{missing}")
+            assert response.status_code == 404, (missing, method, response.text[:200])
+            assert "instance" in response.json()["message"]
+    unknown_stream = api.get(f"/pools/{uuid}/stdlog")
+    assert unknown_stream.status_code == 404 and "stdlog" in unknown_stream.json()["message"]
     assert api.patch(f"/pools/{uuid}").status_code == 204
 
     task = submit(api, profile=None, poolUuid=uuid)

@@ -172,10 +172,12 @@ def test_logs_whole_and_fresh_per_task_and_per_instance(farm: RunningFarm, api: 
     assert api.post(f"/tasks/{uuid}/stdout/1").text == "frame 1 start\nframe 1 done\n"
     assert api.post(f"/tasks/{uuid}/stdout/1").text == ""
     assert api.get(f"/tasks/{uuid}/stdout/3").text == ""
-    for missing in ("99", "abc", "-1"):
-        response = api.get(f"/tasks/{uuid}/stdout/{missing}")
-        assert response.status_code == 404, missing
-        assert "instance" in response.json()["message"]
+    huge = "9" * 23
+    for missing in ("99", "abc", "-1", huge, str(2**63), "1" * 5000, "\u00b2"):
+        for method, stream in (("GET", "stdout"), ("POST", "stdout"), ("GET", "stderr"), ("POST", "stderr")):
+            response = api.session.request(method, f"{api.url}/tasks/{uuid}/{stream}/{missing}")
+            assert response.status_code == 404, (missing[:30], method, stream, response.text[:200])
+            assert "instance" in response.json()["message"]
     assert api.get(f"/tasks/{uuid}/stdlog").status_code in (400, 404)
 
 
