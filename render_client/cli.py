@@ -22,7 +22,8 @@ from render_client.sync import DEFAULT_WORKERS
 
 EPILOG = """\
 connection: --server > $HEARTH_SERVER > the farm of the last `hearth login`;
-            --token  > $HEARTH_TOKEN  > the token stored by `hearth login` (system keyring).
+            --token  > $HEARTH_TOKEN  > the token stored by `hearth login` (system keyring);
+            --ca-bundle > $HEARTH_CA_BUNDLE > the system's CAs (HTTPS farms only).
 
 exit codes:
   0    ok
@@ -70,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--server", help="farm URL, e.g. http://127.0.0.1:8080")
     parser.add_argument("--token", help="API token (prefer `hearth login`: a flag shows in `ps`)")
     parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    parser.add_argument(
+        "--ca-bundle",
+        metavar="PEM",
+        help="CA certificate(s) to trust for an HTTPS farm with a private CA (default: $HEARTH_CA_BUNDLE)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     login = sub.add_parser("login", help="check a token against a farm and store it in the keyring")

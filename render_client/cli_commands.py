@@ -83,7 +83,7 @@ def login(ctx: Context) -> int:
         token = getpass.getpass(f"API token for {server}: ").strip()
     if not token:
         raise UsageError("no token given; pass --token or type it at the prompt")
-    email = FarmClient(server, token, retries=1).user_email()
+    email = FarmClient(server, token, tls=ctx.tls(), retries=1).user_email()
     stored = store_token(server, token)
     save_server(server)
     where = "the system keyring" if stored.location == "keyring" else "a file readable only by you"

@@ -108,7 +108,7 @@ def _run(ctx: Context, uuid: str, downloader: ResultDownloader | None) -> int:
     task = farm.task(uuid)
     view = TaskView(task.uuid, task.name, task.state, task.instance_count, task.frames_done)
     inbox: queue.Queue[Any] = queue.Queue()
-    stream = EventStream(farm.server, farm.token)
+    stream = EventStream(farm.server, farm.token, tls=ctx.tls())
     if not view.is_final:
         stream.start(inbox.put, on_error=inbox.put)
         # Until it is connected, close() cannot interrupt the stream; and events before it are swept.

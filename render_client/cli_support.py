@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from render_client.api import FarmClient
+from render_client.api import FarmClient, TlsOptions
 from render_client.credentials import load_token, normalize_url
 from render_client.errors import (
     CannotReachServer,
@@ -130,14 +130,27 @@ class Context:
             )
         return str(token)
 
+    def tls(self) -> TlsOptions:
+        """Which CAs to trust: --ca-bundle > $HEARTH_CA_BUNDLE > the system's."""
+        bundle = getattr(self.args, "ca_bundle", None) or os.environ.get("HEARTH_CA_BUNDLE")
+        if not bundle:
+            return TlsOptions()
+        path = Path(bundle).expanduser()
+        if not path.is_file():
+            raise UsageError(
+                f"the CA bundle {bundle} is not a file; pass the farm's CA certificate (PEM) "
+                "with --ca-bundle or HEARTH_CA_BUNDLE"
+            )
+        return TlsOptions(verify=str(path.absolute()))
+
     def farm(self) -> FarmClient:
         if self._farm is None:
             server = self.server()
-            self._farm = FarmClient(server, self.token(server), retries=2)
+            self._farm = FarmClient(server, self.token(server), tls=self.tls(), retries=2)
         return self._farm
 
     def s3(self, workers: int = 16) -> Any:
         if self._s3 is None:
-            access = StorageAccess.from_farm(self.farm())
+            access = StorageAccess.from_farm(self.farm(), self.tls())
             self._s3 = s3_client(access, max_pool_connections=max(10, workers + 4))
         return self._s3

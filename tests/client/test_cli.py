@@ -8,17 +8,22 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from render_client.api import FarmClient
+from render_client import cli_follow
+from render_client.api import FarmClient, TlsOptions
 from render_client.cli import main
 from render_client.cli_follow import TaskView
-from render_client.events import FarmEvent
+from render_client.events import EventStream, FarmEvent
 from tests.client.scene_factory import make_scene
 from tests.farm_harness import RunningFarm, farm_in_thread, start_farm_process, stop_process
+from tests.tls_certs import make_cert
 
 END_TO_END_TIMEOUT_S = 240
 
@@ -289,3 +294,54 @@ def test_unchanged_resync_of_a_scene_with_an_absolute_path_uploads_0_bytes(
     assert code == 0, err
     second = json.loads(out)
     assert (second["bytes_uploaded"], second["files_uploaded"]) == (0, 0)
+
+
+def test_an_https_farm_with_a_private_ca_works_with_ca_bundle(
+    capsys: pytest.CaptureFixture[str],
+    blend: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cert, key = make_cert(tmp_path)
+    with farm_in_thread(tmp_path / "tls-farm", tls_cert=cert, tls_key=key) as tls_farm:
+        assert tls_farm.url.startswith("https://")
+        code, _, err = run(capsys, *auth(tls_farm), "status")
+        assert code == 3 and "TLS" in err  # the system CAs do not know this farm
+        ca = ["--ca-bundle", str(cert)]
+        code, out, err = run(
+            capsys, *auth(tls_farm), *ca, "--json", "sync", str(scene_folder(blend, tmp_path))
+        )
+        assert code == 0, err  # the farm API and its S3 endpoint (boto3)
+        assert json.loads(out)["files_uploaded"] == 2
+        code, out, err = run(
+            capsys, *auth(tls_farm), *ca, "--json", "submit", str(tmp_path / "My Scene"), "--frames", "1"
+        )
+        assert code == 0, err
+        uuid = json.loads(out)["uuid"]
+
+        streams: list[EventStream] = []
+
+        class RecordedStream(EventStream):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                streams.append(self)
+
+        monkeypatch.setattr(cli_follow, "EventStream", RecordedStream)
+        monkeypatch.setenv("HEARTH_CA_BUNDLE", str(cert))
+        result: list[int] = []
+        follower = threading.Thread(
+            target=lambda: result.append(main([*auth(tls_farm), "--json", "follow", uuid]))
+        )
+        follower.start()
+        try:
+            deadline = time.monotonic() + 30
+            while not streams and time.monotonic() < deadline:
+                follower.join(0.05)
+            assert streams and streams[0].connected.wait(30), "the event stream did not connect over TLS"
+            FarmClient(tls_farm.url, tls_farm.token, tls=TlsOptions(verify=str(cert))).abort(uuid)
+        finally:
+            follower.join(60)
+        out, err = capsys.readouterr()
+        assert result == [1], err  # cancelled
+        events = [json.loads(line) for line in out.splitlines() if '"event"' in line]
+        assert any(e["event"] == "task-state" for e in events), out
