@@ -10,7 +10,13 @@ import subprocess
 import sys
 import tomllib
 import zipfile
+from email.parser import HeaderParser
 from pathlib import Path
+
+from packaging.markers import default_environment
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parent.parent
 ADDON_DIR = ROOT / "blender_addon"
@@ -20,6 +26,14 @@ CLIENT_DIST = "hearth_render_client"
 # Fixed timestamps keep the zip byte-identical between builds of the same sources.
 ZIP_DATE = (2024, 1, 1, 0, 0, 0)
 _WHEEL_RE = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)-(?P<py>[^-]+)-none-any\.whl$")
+# Blender 4.2-5.0 embed Python 3.11; one zip serves these platforms, so requirements are checked for each.
+TARGET_PYTHON = "3.11"
+TARGET_PLATFORMS = {"linux": "Linux", "win32": "Windows", "darwin": "Darwin"}
+# Requirements left out on purpose, with the reason shown when the check runs.
+DELIBERATELY_UNBUNDLED = {
+    "secretstorage": "needs the compiled cryptography package; render_client.credentials reads the "
+    "Secret Service through jeepney instead",
+}
 
 
 def manifest() -> dict[str, object]:
@@ -78,6 +92,72 @@ def fetch_wheels(dest: Path, names: list[str]) -> None:
         raise SystemExit(f"these wheels listed in the manifest were not downloaded: {absent}")
 
 
+def _wheel_metadata(path: Path) -> tuple[str, Version, list[str]]:
+    """(canonical name, version, Requires-Dist lines) from a wheel's METADATA."""
+    with zipfile.ZipFile(path) as archive:
+        meta_name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        headers = HeaderParser().parsestr(archive.read(meta_name).decode("utf-8"))
+    return (
+        canonicalize_name(headers["Name"]),
+        Version(headers["Version"]),
+        headers.get_all("Requires-Dist") or [],
+    )
+
+
+def _target_environments() -> list[dict[str, str]]:
+    envs = []
+    for platform, system in TARGET_PLATFORMS.items():
+        env: dict[str, str] = {k: str(v) for k, v in default_environment().items()}
+        env.update(
+            sys_platform=platform,
+            platform_system=system,
+            os_name="nt" if platform == "win32" else "posix",
+            python_version=TARGET_PYTHON,
+            python_full_version=TARGET_PYTHON + ".0",
+            implementation_name="cpython",
+            platform_python_implementation="CPython",
+            extra="",
+        )
+        envs.append(env)
+    return envs
+
+
+def unmet_requirements(wheels: list[Path]) -> list[str]:
+    """Each bundled wheel's Requires-Dist that applies on a target platform and is not met by the bundle."""
+    metas = [_wheel_metadata(w) for w in wheels]
+    bundled = {name: version for name, version, _ in metas}
+    problems = []
+    for (_, _, requires), wheel in zip(metas, wheels, strict=True):
+        for line in requires:
+            req = Requirement(line)
+            platforms = [
+                env["sys_platform"]
+                for env in _target_environments()
+                if req.marker is None or req.marker.evaluate(env)
+            ]
+            wanted = canonicalize_name(req.name)
+            if not platforms or wanted in DELIBERATELY_UNBUNDLED:
+                continue
+            have = bundled.get(wanted)
+            if have is None:
+                problems.append(f"{wheel.name} requires {line!r} on {'/'.join(platforms)}: not bundled")
+            elif not req.specifier.contains(have, prereleases=True):
+                problems.append(f"{wheel.name} requires {line!r}: the bundle has {wanted} {have}")
+    return problems
+
+
+def check_requirements(wheels: list[Path]) -> None:
+    """Fails the build when a bundled wheel needs something the bundle does not hold."""
+    problems = unmet_requirements(wheels)
+    if problems:
+        raise SystemExit(
+            "The bundled wheels are incomplete (Python "
+            + TARGET_PYTHON
+            + "; add the missing wheels to blender_addon/blender_manifest.toml):\n  "
+            + "\n  ".join(problems)
+        )
+
+
 def _write_zip(target: Path, files: dict[str, bytes]) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")
@@ -95,6 +175,7 @@ def build(build_dir: Path, dist_dir: Path) -> Path:
     names = wheel_names()
     build_client_wheel(wheels_dir, version)
     fetch_wheels(wheels_dir, names)
+    check_requirements([wheels_dir / name for name in names])
     files = {
         p.relative_to(ADDON_DIR).as_posix(): p.read_bytes()
         for p in sorted(ADDON_DIR.rglob("*"))
