@@ -9,6 +9,7 @@ import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import keyring
 import keyring.errors
@@ -73,8 +74,10 @@ def load_token(farm_url: str, *, fallback_path: Path | None = None) -> str | Non
     try:
         token = keyring.get_password(KEYRING_SERVICE, url)
     except _FALLBACK_ERRORS as exc:
-        log.info("Keyring unavailable (%s); reading the fallback file", exc)
-        token = None
+        # Inside Blender keyring has no Linux backend (SecretStorage needs the compiled cryptography), yet
+        # the desktop app's entry is in the Secret Service: read it there before the fallback file.
+        log.info("Keyring unavailable (%s); asking the Secret Service, then the fallback file", exc)
+        token = secret_service_lookup(KEYRING_SERVICE, url)
     except keyring.errors.KeyringError as exc:
         raise CredentialsError(f"The system keyring could not read the token for {url}: {exc}") from exc
     if token is not None:
@@ -94,6 +97,39 @@ def delete_token(farm_url: str, *, fallback_path: Path | None = None) -> None:
     except keyring.errors.KeyringError as exc:
         raise CredentialsError(f"The system keyring could not delete the token for {url}: {exc}") from exc
     _remove_from_file(fallback_path or default_fallback_path(), url)
+
+
+def secret_service_lookup(service: str, username: str) -> str | None:
+    """The secret keyring's SecretService backend stored for (service, username), read over D-Bus with
+    jeepney (pure Python) in a plain session; None when there is no bus, no such item or it is locked."""
+    try:
+        from jeepney import DBusAddress, new_method_call  # type: ignore[import-untyped]
+        from jeepney.io.blocking import open_dbus_connection  # type: ignore[import-untyped]
+        from jeepney.wrappers import DBusErrorResponse, unwrap_msg  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    bus_name = "org.freedesktop.secrets"
+    secrets = DBusAddress("/org/freedesktop/secrets", bus_name, "org.freedesktop.Secret.Service")
+    try:
+        with open_dbus_connection(bus="SESSION") as conn:
+
+            def call(address: object, method: str, signature: str, *args: object) -> Any:
+                reply = conn.send_and_get_reply(new_method_call(address, method, signature, args), timeout=5)
+                return unwrap_msg(reply)
+
+            unlocked, _locked = call(
+                secrets, "SearchItems", "a{ss}", {"service": service, "username": username}
+            )
+            if not isinstance(unlocked, list) or not unlocked:
+                return None  # absent, or in a locked collection: Blender cannot show an unlock prompt
+            _output, session = call(secrets, "OpenSession", "sv", "plain", ("s", ""))
+            item = DBusAddress(unlocked[0], bus_name, "org.freedesktop.Secret.Item")
+            ((_session, _params, value, _content_type),) = call(item, "GetSecret", "o", session)
+            call(DBusAddress(session, bus_name, "org.freedesktop.Secret.Session"), "Close", "")
+    except (OSError, KeyError, ValueError, TimeoutError, DBusErrorResponse) as exc:
+        log.info("No Secret Service to read the token from (%s)", exc)
+        return None
+    return bytes(value).decode("utf-8")
 
 
 def _read_file(path: Path) -> dict[str, str]:

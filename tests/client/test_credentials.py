@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +23,7 @@ from render_client.credentials import (
     default_fallback_path,
     delete_token,
     load_token,
+    secret_service_lookup,
     store_token,
 )
 from tests.memory_keyring import MemoryKeyring
@@ -120,3 +125,56 @@ def test_loose_file_permissions_are_tightened(tmp_path: Path) -> None:
     path.chmod(0o644)
     assert load_token(FARM, fallback_path=path) == "tok"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+SECRET_SERVICE_TIMEOUT_S = 60.0
+_PROBE = """
+import json, sys, keyring
+from render_client.credentials import load_token, store_token
+if sys.argv[1] == "app":
+    stored = store_token(sys.argv[2], sys.argv[3])
+    print(json.dumps({"backend": type(keyring.get_keyring()).__module__, "location": stored.location}))
+else:
+    print(json.dumps({"backend": type(keyring.get_keyring()).__module__, "token": load_token(sys.argv[2])}))
+"""
+
+
+@pytest.mark.skipif(
+    not (shutil.which("gnome-keyring-daemon") and shutil.which("dbus-run-session")),
+    reason="gnome-keyring / dbus-run-session are not installed",
+)
+def test_without_a_keyring_backend_the_app_token_is_read_from_the_secret_service(tmp_path: Path) -> None:
+    """As in Blender: keyring has no usable backend, yet the app stored the token in the Secret Service."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON_KEYRING", "DBUS_"))}
+    env |= {
+        "HOME": str(tmp_path),
+        "XDG_DATA_HOME": str(tmp_path / ".local/share"),
+        "XDG_CONFIG_HOME": str(tmp_path / ".config"),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
+    script = (
+        'echo -n "ci-pass" | gnome-keyring-daemon --unlock --components=secrets >/dev/null; '
+        '"$0" -c "$1" app "$2/" "$3" && '
+        'PYTHON_KEYRING_BACKEND=keyring.backends.fail.Keyring "$0" -c "$1" addon "$2"'
+    )
+    proc = subprocess.run(
+        ["dbus-run-session", "--", "sh", "-c", script, sys.executable, _PROBE, USER, "tok-from-app"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SECRET_SERVICE_TIMEOUT_S,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    app, addon = (json.loads(line) for line in proc.stdout.strip().splitlines()[-2:])
+    assert app == {"backend": "keyring.backends.SecretService", "location": "keyring"}
+    assert addon == {"backend": "keyring.backends.fail", "token": "tok-from-app"}
+    assert not (tmp_path / ".config" / "hearth").exists(), "the token must not have gone to the fallback file"
+
+
+def test_no_session_bus_means_no_secret_service_token(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(home / "no-bus"))
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    assert secret_service_lookup(KEYRING_SERVICE, USER) is None
+    assert load_token(FARM) is None
