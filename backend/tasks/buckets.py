@@ -10,6 +10,8 @@ from backend.tasks.errors import BucketNotFoundError, InvalidRequestError
 from backend.tasks.schemas.common import AdvancedBucket
 
 MAX_BUCKET_NAME_LENGTH = 255
+# The storage side's limit on object keys (backend/s3/names.py); a prefix is the start of a key.
+MAX_KEY_BYTES = 1024
 
 
 def check_bucket_name(name: str, role: str) -> None:
@@ -21,6 +23,30 @@ def check_bucket_name(name: str, role: str) -> None:
     if ".." in name or "\x00" in name or "/" in name or "\\" in name:
         raise InvalidRequestError(
             f"{role} name {name[:60]!r} may not contain '..', '/', '\\' or NUL characters"
+        )
+
+
+def check_key_prefix(prefix: str, role: str) -> None:
+    """Rejects key prefixes the S3 endpoint would refuse as keys: NUL, '..' segments, over-long (HTTP 400).
+
+    The same rules as backend/s3/names.check_key, applied where the REST API takes a prefix, so no
+    task or snapshot can read or write a key that no S3 client could.
+    """
+    if "\x00" in prefix:
+        raise InvalidRequestError(f"{role} {prefix[:60]!r} may not contain NUL characters")
+    if ".." in prefix.replace("\\", "/").split("/"):
+        raise InvalidRequestError(f"{role} {prefix[:60]!r} may not contain '..' path segments")
+    if len(prefix.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+        raise InvalidRequestError(f"{role} {prefix[:60]!r} is longer than {MAX_KEY_BYTES} bytes")
+
+
+def check_bucket_prefixes(bucket: AdvancedBucket) -> None:
+    """The prefix filter and the stripped prefix of one resource bucket."""
+    if bucket.filtering and bucket.filtering.prefix_filtering:
+        check_key_prefix(bucket.filtering.prefix_filtering.prefix, "resource bucket prefixFiltering.prefix")
+    if bucket.resources_transformation and bucket.resources_transformation.strip_prefix:
+        check_key_prefix(
+            bucket.resources_transformation.strip_prefix.prefix, "resource bucket stripPrefix.prefix"
         )
 
 

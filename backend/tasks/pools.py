@@ -11,7 +11,7 @@ from backend.db.base import utcnow
 from backend.db.session import Database
 from backend.profiles import ConstantError, ProfileCatalog, resolve_constants
 from backend.storage.buckets import BucketRegistry
-from backend.tasks.buckets import check_bucket_name, check_owned
+from backend.tasks.buckets import check_bucket_name, check_bucket_prefixes, check_owned
 from backend.tasks.errors import InvalidRequestError, NotAllowedError, NotFoundError
 from backend.tasks.listing import page_rows
 from backend.tasks.schemas.common import KeyValue, Page, PageRequest, RetrySettings, qarnot_date
@@ -84,6 +84,7 @@ class PoolService:
             )
         for bucket in body.advanced_resource_buckets:
             check_bucket_name(bucket.bucket_name, "resource bucket")
+            check_bucket_prefixes(bucket)
             check_owned(self._buckets, account_id, bucket.bucket_name, "resource bucket")
         try:
             # A pool's tasks bring the scene file, so only the values given here are checked.

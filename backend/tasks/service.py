@@ -14,7 +14,7 @@ from backend.db.session import Database
 from backend.events.bus import EventBus, EventKind
 from backend.previews.store import PreviewStore
 from backend.tasks import logs, snapshots, submit
-from backend.tasks.buckets import check_bucket_name, check_owned
+from backend.tasks.buckets import check_bucket_name, check_key_prefix, check_owned
 from backend.tasks.errors import InvalidRequestError, NotAllowedError, NotFoundError, TaskDomainError
 from backend.tasks.filters import compile_filter, parse_filter
 from backend.tasks.paging import decode_token, encode_token, page_size
@@ -247,6 +247,8 @@ class TaskService:
     def snapshot(self, account_id: int, task_uuid: str, request: SnapshotRequest) -> str:
         if request.bucket is not None:
             check_bucket_name(request.bucket, "snapshot bucket")
+        if request.bucket_prefix is not None:
+            check_key_prefix(request.bucket_prefix, "snapshot bucketPrefix")
         with self._db.transaction() as session:
             task = self._task(session, account_id, task_uuid)
             if request.bucket is not None:

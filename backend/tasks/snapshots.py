@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from backend.db.base import utcnow
 from backend.previews.store import PreviewStore
 from backend.storage.engine import StorageEngine
+from backend.tasks.buckets import check_key_prefix
 from backend.tasks.errors import InvalidRequestError, NotAllowedError, NotFoundError
 from backend.tasks.schemas.common import qarnot_date
 from backend.tasks.schemas.tasks import SnapshotPublic, SnapshotRequest
@@ -54,6 +55,8 @@ def publish_previews(
     storage: StorageEngine, previews: PreviewStore, task_uuid: str, bucket: str, prefix: str
 ) -> int:
     """Puts each frame's best preview in the bucket; returns the bytes written."""
+    # Callers check the prefix at the API edge; checking again here keeps every caller honest.
+    check_key_prefix(prefix, "snapshot bucketPrefix")
     written = 0
     for ref in previews.latest(task_uuid):
         with open(ref.path, "rb") as handle:

@@ -90,6 +90,7 @@ def _check_job(session: Session, account_id: int, job_uuid: str | None) -> None:
 def check_buckets(sctx: SubmitContext, account_id: int, body: TaskCreate) -> None:
     for bucket in body.advanced_resource_buckets:
         bucket_checks.check_bucket_name(bucket.bucket_name, "resource bucket")
+        bucket_checks.check_bucket_prefixes(bucket)
     for name in body.resource_buckets:
         bucket_checks.check_bucket_name(name, "resource bucket")
     if body.result_bucket is not None:

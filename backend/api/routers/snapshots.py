@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Response
 
 from backend.api.body import json_body, optional_json_body
 from backend.api.deps import CurrentPrincipal, Services
+from backend.tasks.buckets import check_key_prefix
 from backend.tasks.schemas.tasks import PeriodicSnapshotRequest, SnapshotId, SnapshotPublic, SnapshotRequest
 
 router = APIRouter(tags=["snapshots"])
@@ -28,6 +29,9 @@ def instant_snapshot(
 def periodic_snapshot(
     task_uuid: str, body: PeriodicBody, services: Services, principal: CurrentPrincipal
 ) -> Response:
+    if body.bucket_prefix is not None:
+        # Periodic snapshots publish under the same prefix as instant ones: refuse a bad one up front.
+        check_key_prefix(body.bucket_prefix, "snapshot bucketPrefix")
     services.tasks.periodic_snapshot(principal.account_id, task_uuid, body.interval)
     return Response(status_code=204)
 

@@ -156,3 +156,16 @@ def test_pool_tasks_find_the_scene_in_the_pool_resources(api: Api, scene: str) -
         },
     )
     assert missing.status_code == 400 and f"'{scene}'" in missing.json()["message"]
+
+
+def test_pool_resource_prefixes_are_checked(api: Api, scene: str) -> None:
+    for rules in (
+        {"filtering": {"prefixFiltering": {"prefix": "../../x"}}},
+        {"resourcesTransformation": {"stripPrefix": {"prefix": "a\x00b"}}},
+    ):
+        body = {"name": "p", "profile": "blender", "instanceCount": 1}
+        response = api.post(
+            "/pools", json={**body, "advancedResourceBuckets": [{"bucketName": scene, **rules}]}
+        )
+        assert response.status_code == 400, response.text
+        assert "prefix" in response.json()["message"]

@@ -205,6 +205,22 @@ def test_snapshots(api: Api, scene: str) -> None:
     assert api.post(f"/tasks/{uuid}/snapshot/periodic", json={**body, "interval": "often"}).status_code == 400
     bad_bucket = api.post(f"/tasks/{uuid}/snapshot", json={**body, "bucket": "../x"})
     assert bad_bucket.status_code == 400
+    for prefix, fragment in (
+        ("../../x", "'..'"),
+        ("a/../b/", "'..'"),
+        ("a\x00b", "NUL"),
+        ("k" * 1100, "1024"),
+    ):
+        for path, extra in (
+            (f"/tasks/{uuid}/snapshot", {}),
+            (f"/tasks/{uuid}/snapshot/periodic", {"interval": 60}),
+        ):
+            bad_prefix = api.post(path, json={**body, **extra, "bucketPrefix": prefix})
+            assert bad_prefix.status_code == 400, (path, prefix[:20], bad_prefix.text[:200])
+            assert "bucketPrefix" in bad_prefix.json()["message"] and fragment in bad_prefix.json()["message"]
+    assert (
+        api.post(f"/tasks/{uuid}/snapshot", json={**body, "bucketPrefix": "snaps/a..b/"}).status_code == 200
+    )
 
 
 def test_carbon_facts_have_the_14_keys_and_credits(api: Api, scene: str) -> None:

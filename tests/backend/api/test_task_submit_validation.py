@@ -212,6 +212,17 @@ def test_malicious_bucket_names_are_rejected(api: Api, scene: str, name: str) ->
     _rejected(api, 400, "resource bucket", advancedResourceBuckets=[{"bucketName": name or "x..y"}])
 
 
+@pytest.mark.parametrize(
+    ("prefix", "fragment"),
+    [("../../x", "'..'"), ("shots/../..", "'..'"), ("a\x00b", "NUL"), ("k" * 1100, "1024")],
+)
+def test_malicious_key_prefixes_are_rejected(api: Api, scene: str, prefix: str, fragment: str) -> None:
+    filtered = [{"bucketName": scene, "filtering": {"prefixFiltering": {"prefix": prefix}}}]
+    _rejected(api, 400, "prefixFiltering.prefix", fragment, advancedResourceBuckets=filtered)
+    stripped = [{"bucketName": scene, "resourcesTransformation": {"stripPrefix": {"prefix": prefix}}}]
+    _rejected(api, 400, "stripPrefix.prefix", fragment, advancedResourceBuckets=stripped)
+
+
 def test_unknown_buckets_are_404_missing_bucket(api: Api, scene: str) -> None:
     _rejected(api, 404, "'no-such-results'", resultBucket="no-such-results")
     _rejected(api, 404, "'no-such-res'", advancedResourceBuckets=[{"bucketName": "no-such-res"}])
