@@ -40,6 +40,21 @@ def _message(response: requests.Response) -> str:
     return response.reason
 
 
+def _translated(server: str, exc: requests.RequestException) -> CannotReachServer:
+    """A requests failure that no retry can fix, as a message that says what to do next."""
+    if isinstance(exc, requests.exceptions.InvalidSchema | requests.exceptions.MissingSchema):
+        return CannotReachServer(
+            f"{server} is not a farm URL; use http://host:port (or https://host:port), "
+            "e.g. http://127.0.0.1:8080"
+        )
+    if isinstance(exc, requests.exceptions.InvalidURL):
+        return CannotReachServer(f"{server} is not a valid farm URL ({exc}); use http://host:port")
+    return CannotReachServer(
+        f"talking to the farm at {server} failed ({exc.__class__.__name__}: {exc}); "
+        "check the URL and that the server is running, then try again"
+    )
+
+
 class FarmClient:
     def __init__(
         self,
@@ -94,6 +109,8 @@ class FarmClient:
                 attempt += 1
                 self._sleep(min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2**attempt))
                 continue
+            except requests.RequestException as exc:
+                raise _translated(self.server, exc) from exc
             if response.status_code in retry_on and attempt < self._retries:
                 attempt += 1
                 self._sleep(min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2**attempt))

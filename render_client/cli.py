@@ -9,6 +9,8 @@ from collections.abc import Callable
 
 from render_client import cli_commands as commands
 from render_client.cli_support import (
+    EXIT_FAILED,
+    EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
     Context,
@@ -33,6 +35,7 @@ exit codes:
   4    not authorized: not logged in, or the token was refused
   5    the farm refused the request (bad request, quota, conflict)
   6    packing problem: missing files (see --allow-missing) or an unreadable scene
+  70   unexpected internal error (a bug: please report it; HEARTH_DEBUG=1 shows the traceback)
   130  interrupted (Ctrl-C)
 """
 
@@ -143,6 +146,18 @@ def main(argv: list[str] | None = None) -> int:
     except HearthError as exc:
         out.error(exc.message)
         return exit_code_for(exc)
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        out.error(f"{exc.strerror or exc}{where}; check the path and its permissions")
+        return EXIT_FAILED
+    except Exception as exc:  # the last resort: a clear line, not a traceback
+        if os.environ.get("HEARTH_DEBUG"):
+            raise
+        out.error(
+            f"unexpected error ({type(exc).__name__}: {exc}); this is a bug in hearth: please report it "
+            "with the command you ran (HEARTH_DEBUG=1 shows the traceback)"
+        )
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

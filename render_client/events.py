@@ -13,7 +13,7 @@ from typing import Any
 import requests
 
 from render_client.api import TlsOptions
-from render_client.errors import NotAuthorized
+from render_client.errors import CannotReachServer, NotAuthorized
 
 READ_TIMEOUT_S = 45.0  # longer than the server's 15 s keep-alive comments
 RECONNECT_MIN_S = 0.5
@@ -107,6 +107,14 @@ class EventStream:
                         yield event
                         if self._closed.is_set():
                             return
+            except (
+                requests.exceptions.InvalidSchema,
+                requests.exceptions.MissingSchema,
+                requests.exceptions.InvalidURL,
+            ) as exc:
+                raise CannotReachServer(
+                    f"{self._url} is not a farm URL; use http://host:port (or https://host:port)"
+                ) from exc
             except (requests.RequestException, AttributeError):
                 # RequestException: refused, timed out, HTTP error, or a stream cut mid-chunk
                 # (ChunkedEncodingError); all are worth a reconnect from the last event seen.

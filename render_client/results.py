@@ -168,9 +168,15 @@ class ResultDownloader:
 
     def _fetch(self, key: str, target: Path, remote: RemoteObject) -> None:
         """Streams to a temporary file beside the target, verifies it, then renames it into place."""
-        target.parent.mkdir(parents=True, exist_ok=True)
         digest = _StreamHash(self.part_size_b)
-        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        except OSError as exc:
+            raise HearthError(
+                f"cannot save frames in {target.parent} ({exc.strerror or exc}); "
+                "choose a folder you can write to (not a file)"
+            ) from exc
         tmp = Path(tmp_name)
         try:
             with translated(f"downloading {key}"), os.fdopen(fd, "wb") as out:

@@ -16,11 +16,12 @@ from typing import Any
 
 import pytest
 
-from render_client import cli_follow
+from render_client import cli, cli_follow
 from render_client.api import FarmClient, TlsOptions
 from render_client.cli import main
 from render_client.cli_follow import TaskView
 from render_client.events import EventStream, FarmEvent
+from render_client.transfer import StorageAccess, s3_client
 from tests.client.scene_factory import make_scene
 from tests.farm_harness import RunningFarm, farm_in_thread, start_farm_process, stop_process
 from tests.tls_certs import make_cert
@@ -345,3 +346,39 @@ def test_an_https_farm_with_a_private_ca_works_with_ca_bundle(
         assert result == [1], err  # cancelled
         events = [json.loads(line) for line in out.splitlines() if '"event"' in line]
         assert any(e["event"] == "task-state" for e in events), out
+
+
+def test_a_server_without_a_scheme_says_to_use_http(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "--server", "127.0.0.1:9", "--token", "t", "status")
+    assert code == 3, err
+    assert "use http://host:port" in err and "Traceback" not in err
+
+
+def test_an_unexpected_error_is_one_clear_line_with_its_own_exit_code(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(ctx: object) -> int:
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(cli.COMMANDS, "status", broken)
+    code, _, err = run(capsys, "--server", "http://x", "--token", "t", "status")
+    assert code == 70
+    assert "unexpected error (RuntimeError: boom)" in err and "report" in err
+
+
+def test_download_into_a_file_is_a_clear_error(
+    capsys: pytest.CaptureFixture[str], farm: RunningFarm, blend: Path, tmp_path: Path
+) -> None:
+    code, out, err = run(
+        capsys, *auth(farm), "--json", "submit", str(scene_folder(blend, tmp_path)), "--frames", "1"
+    )
+    assert code == 0, err
+    task = json.loads(out)
+    s3 = s3_client(StorageAccess(farm.storage_url, farm.email, farm.token))
+    s3.put_object(Bucket=task["resultBucket"], Key="frame_0001.png", Body=b"png")
+    somefile = tmp_path / "somefile"
+    somefile.write_text("not a folder")
+    code, _, err = run(capsys, *auth(farm), "download", task["uuid"], str(somefile))
+    assert code == 1, err
+    assert "choose a folder you can write to" in err and "Traceback" not in err
+    run(capsys, *auth(farm), "cancel", task["uuid"])
