@@ -85,6 +85,12 @@ def _server_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--public-url", help="URL clients use to reach this server, if not host:port")
     serve.add_argument(
+        "--credentials-via-stdout",
+        action="store_true",
+        help="print the local account's token on a HEARTH_CREDENTIALS stdout line for the parent "
+        "process (the desktop app) instead of writing local-credentials.json (an old one is removed)",
+    )
+    serve.add_argument(
         "--storage-engine",
         choices=["local", "s3"],
         default=os.environ.get("HEARTH_STORAGE_ENGINE", "local"),
@@ -198,6 +204,10 @@ def server_main(argv: list[str] | None = None) -> int:
         return _run_node_command(args)
     from backend.server import run_foreground
 
+    if args.credentials_via_stdout:
+        from backend.local_account import deliver_over_stdout
+
+        deliver_over_stdout()
     return run_foreground(_settings_from(args))
 
 

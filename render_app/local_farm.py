@@ -10,6 +10,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QProcess, Signal
 
 READY_MARKER = "HEARTH_READY"
+# The token comes over this pipe (`serve --credentials-via-stdout`): no credentials file is written.
+CREDENTIALS_MARKER = "HEARTH_CREDENTIALS"
 STOP_GRACE_MS = 15_000
 FARM_SERVER_FLAG = "--farm-server"
 
@@ -17,6 +19,7 @@ FARM_SERVER_FLAG = "--farm-server"
 def farm_command(data_dir: Path, nodes: int, port: int = 0) -> tuple[str, list[str]]:
     """The child's program and arguments: `python -m backend.cli serve`, or our own bundle in farm mode."""
     args = ["serve", "--port", str(port), "--data-dir", str(data_dir), "--nodes", str(nodes)]
+    args.append("--credentials-via-stdout")
     if getattr(sys, "frozen", False):
         # A PyInstaller bundle has no separate python: it re-executes itself in farm-server mode.
         return sys.executable, [FARM_SERVER_FLAG, *args]
@@ -38,6 +41,7 @@ class LocalFarm(QObject):
         self.info: dict[str, Any] | None = None
         self.log_tail: list[str] = []
         self._buffer = ""
+        self._credentials: dict[str, Any] = {}
         self.process = QProcess(self)
         self.process.setProcessChannelMode(QProcess.ProcessChannelMode.SeparateChannels)
         self.process.readyReadStandardOutput.connect(self._read_stdout)
@@ -64,8 +68,12 @@ class LocalFarm(QObject):
         self._buffer += bytes(self.process.readAllStandardOutput().data()).decode("utf-8", "replace")
         while "\n" in self._buffer:
             line, self._buffer = self._buffer.split("\n", 1)
-            if line.startswith(READY_MARKER) and self.info is None:
+            if line.startswith(CREDENTIALS_MARKER):
+                self._credentials = dict(json.loads(line[len(CREDENTIALS_MARKER) :]))  # never logged
+            elif line.startswith(READY_MARKER) and self.info is None:
                 self.info = json.loads(line[len(READY_MARKER) :])
+                if self._credentials.get("token"):
+                    self.info["token"] = self._credentials["token"]
                 self.ready.emit(self.info)
             else:
                 self._keep(line)

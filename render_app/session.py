@@ -36,9 +36,17 @@ def connect(url: str, token: str, *, store: bool = True, local: bool = False) ->
 
 
 def connect_local(ready: dict[str, Any]) -> Session:
-    """Logs in to a local farm with the credentials file its ready line names."""
-    creds = json.loads(Path(str(ready["credentials"])).read_text(encoding="utf-8"))
-    return connect(str(ready["url"]), str(creds["token"]), local=True)
+    """Logs in to a local farm with the token it sent over the pipe (or the credentials file it names).
+
+    The token is not stored: the local farm hands out a fresh one at each start, under a URL whose
+    port changes, so keeping it would only leave stale secrets behind.
+    """
+    token = ready.get("token")
+    if not token:
+        if not ready.get("credentials"):
+            raise LookupError("the local farm sent no credentials (its data folder has other accounts)")
+        token = json.loads(Path(str(ready["credentials"])).read_text(encoding="utf-8"))["token"]
+    return connect(str(ready["url"]), str(token), store=False, local=True)
 
 
 def connect_saved(url: str) -> Session:
