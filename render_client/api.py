@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+import urllib3.exceptions
 
 from render_client.errors import CannotReachServer, NotAuthorized, ServerRefused
 from render_client.models import CarbonFacts, Node, Task
@@ -38,6 +39,14 @@ def _message(response: requests.Response) -> str:
     if isinstance(body, dict):
         return str(body.get("message") or body.get("error") or response.reason)
     return response.reason
+
+
+def _never_connected(exc: requests.RequestException) -> bool:
+    """True when the request surely never reached the server: refused, unresolvable, connect timeout."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, urllib3.exceptions.ConnectTimeoutError)  # NewConnectionError included
 
 
 def _translated(server: str, exc: requests.RequestException) -> CannotReachServer:
@@ -101,7 +110,9 @@ class FarmClient:
                     "check the farm's CA certificate or its URL"
                 ) from exc
             except (requests.ConnectionError, requests.Timeout) as exc:
-                if attempt >= self._retries:
+                # A POST may have reached the server (a read timeout, a dropped answer): sending it again
+                # could submit a task twice, so it is retried only when no connection was ever made.
+                if attempt >= self._retries or (method.upper() == "POST" and not _never_connected(exc)):
                     raise CannotReachServer(
                         f"cannot reach the farm at {self.server}; "
                         "check the URL and that the server is running"
