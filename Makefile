@@ -18,9 +18,10 @@ $(STAMP): pyproject.toml
 system-deps:
 	bash scripts/install_system_packages.sh
 
-# The main job: the desktop app, which starts its own local farm (or connects to a remote one).
-run: install
-	$(VENV)/bin/hearth-app
+# The main job: the desktop app, connected to a local farm it starts itself (Qt needs system-deps'
+# xcb libraries, libxcb-cursor0 and friends, to open a window).
+run: install system-deps
+	$(VENV)/bin/hearth-app --local-farm
 
 farm: install
 	$(VENV)/bin/hearth-server serve

@@ -6,15 +6,25 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from render_app.bundle_dispatch import is_python_command, run_python_command
 from render_app.local_farm import FARM_SERVER_FLAG
 from render_app.sync_process import SYNC_WORKER_FLAG
 
+if TYPE_CHECKING:
+    from render_app.widgets.main_window import MainWindow
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hearth-app", description="Hearth desktop app.")
-    parser.add_argument("--local", action="store_true", help="start the local farm right away")
+    parser.add_argument(
+        "--local-farm",
+        "--local",
+        dest="local",
+        action="store_true",
+        help="start the local farm and connect to it right away (what `make run` does)",
+    )
     parser.add_argument("--demo", action="store_true", help="start the local farm and open the demo scene")
     parser.add_argument(
         "--self-test",
@@ -73,17 +83,22 @@ def main(argv: list[str] | None = None) -> int:
         from render_app import self_test
 
         return self_test.run(app, window)
+    open_window(window, args)
+    app.aboutToQuit.connect(controller.shutdown)
+    return int(app.exec())
+
+
+def open_window(window: MainWindow, args: argparse.Namespace) -> None:
+    """Shows the window and connects as the arguments say: demo, local farm, or the saved remote farm."""
     window.show()
     if args.demo:
         window.start_demo()
     elif args.local:
         window.start_local()
     elif saved_farm():
-        controller.connect_saved(saved_farm())
+        window.controller.connect_saved(saved_farm())
     if args.scenes:
         window.open_paths(args.scenes)
-    app.aboutToQuit.connect(controller.shutdown)
-    return int(app.exec())
 
 
 if __name__ == "__main__":
