@@ -64,6 +64,14 @@ def _render_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--download", type=os.path.abspath, metavar="DIR", help="download frames as they finish")
 
 
+def _main_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--main",
+        metavar="NAME",
+        help="the .blend to render when the scene folder holds several (path inside the folder)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="hearth",
@@ -88,11 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
     submit = sub.add_parser("submit", help="pack, upload and render a scene")
     submit.add_argument("scene", type=os.path.abspath, help="a .blend file or a scene folder")
     _render_options(submit)
+    _main_option(submit)
     submit.add_argument("--allow-missing", action="store_true", help="submit even if files are missing")
     submit.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help=argparse.SUPPRESS)
 
     sync = sub.add_parser("sync", help="upload a scene without rendering it")
     sync.add_argument("scene", type=os.path.abspath, help="a .blend file or a scene folder")
+    _main_option(sync)
     sync.add_argument("--allow-missing", action="store_true", help="upload even if files are missing")
     sync.add_argument("--delete", action="store_true", help="remove files no longer in the scene")
     sync.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="parallel uploads (default 16)")

@@ -110,7 +110,10 @@ def logout(ctx: Context) -> int:
 def _trace(ctx: Context, scene: Path) -> PackReport:
     if not scene.exists():
         raise UsageError(f"{scene} does not exist; give a .blend file or a scene folder")
-    report = trace(scene)
+    main = ctx.args.main
+    if main is not None and not scene.is_dir():
+        raise UsageError(f"--main names a .blend inside a scene folder, but {scene} is a file; drop --main")
+    report = trace(scene, main=main)
     _print_report(ctx, report)
     if report.missing and not ctx.args.allow_missing:
         # The report above lists each missing file with its fix; the error only says what blocks.

@@ -382,3 +382,22 @@ def test_download_into_a_file_is_a_clear_error(
     assert code == 1, err
     assert "choose a folder you can write to" in err and "Traceback" not in err
     run(capsys, *auth(farm), "cancel", task["uuid"])
+
+
+def test_main_chooses_the_blend_of_a_folder_with_several(
+    capsys: pytest.CaptureFixture[str], farm: RunningFarm, blend: Path, tmp_path: Path
+) -> None:
+    folder = scene_folder(blend, tmp_path)
+    (folder / "other.blend").write_bytes(blend.read_bytes())
+    code, _, err = run(capsys, *auth(farm), "sync", str(folder))
+    assert code == 6 and "--main NAME" in err
+    code, out, err = run(capsys, *auth(farm), "--json", "sync", str(folder), "--main", "other.blend")
+    assert code == 0, err
+    assert "render other.blend" in err
+    argv = ["--json", "submit", str(folder), "--frames", "1", "--main", "other.blend"]
+    code, out, err = run(capsys, *auth(farm), *argv)
+    assert code == 0, err
+    task = json.loads(out)
+    body = FarmClient(farm.url, farm.token).task_json(task["uuid"])
+    assert {c["key"]: c["value"] for c in body["constants"]}["BLEND_FILE"] == "other.blend"
+    run(capsys, *auth(farm), "cancel", task["uuid"])
