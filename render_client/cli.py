@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from collections.abc import Callable
@@ -72,6 +73,20 @@ def _main_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _global_options(p: argparse.ArgumentParser, *, default_json: object, default: object) -> None:
+    p.add_argument("--server", default=default, help="farm URL, e.g. http://127.0.0.1:8080")
+    p.add_argument("--token", default=default, help="API token (prefer `hearth login`: a flag shows in `ps`)")
+    p.add_argument(
+        "--json", action="store_true", default=default_json, help="machine-readable output on stdout"
+    )
+    p.add_argument(
+        "--ca-bundle",
+        metavar="PEM",
+        default=default,
+        help="CA certificate(s) to trust for an HTTPS farm with a private CA (default: $HEARTH_CA_BUNDLE)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="hearth",
@@ -79,48 +94,46 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--server", help="farm URL, e.g. http://127.0.0.1:8080")
-    parser.add_argument("--token", help="API token (prefer `hearth login`: a flag shows in `ps`)")
-    parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
-    parser.add_argument(
-        "--ca-bundle",
-        metavar="PEM",
-        help="CA certificate(s) to trust for an HTTPS farm with a private CA (default: $HEARTH_CA_BUNDLE)",
-    )
+    _global_options(parser, default_json=False, default=None)
+    # The same flags after the subcommand (`hearth login URL --token T`); SUPPRESS keeps a flag given
+    # before the subcommand from being overwritten by the subcommand's default.
+    shared = argparse.ArgumentParser(add_help=False)
+    _global_options(shared, default_json=argparse.SUPPRESS, default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    add = functools.partial(sub.add_parser, parents=[shared])
 
-    login = sub.add_parser("login", help="check a token against a farm and store it in the keyring")
+    login = add("login", help="check a token against a farm and store it in the keyring")
     login.add_argument("url", nargs="?", help="farm URL (default: --server / $HEARTH_SERVER)")
-    sub.add_parser("logout", help="forget the stored token of the farm")
+    add("logout", help="forget the stored token of the farm")
 
-    submit = sub.add_parser("submit", help="pack, upload and render a scene")
+    submit = add("submit", help="pack, upload and render a scene")
     submit.add_argument("scene", type=os.path.abspath, help="a .blend file or a scene folder")
     _render_options(submit)
     _main_option(submit)
     submit.add_argument("--allow-missing", action="store_true", help="submit even if files are missing")
     submit.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help=argparse.SUPPRESS)
 
-    sync = sub.add_parser("sync", help="upload a scene without rendering it")
+    sync = add("sync", help="upload a scene without rendering it")
     sync.add_argument("scene", type=os.path.abspath, help="a .blend file or a scene folder")
     _main_option(sync)
     sync.add_argument("--allow-missing", action="store_true", help="upload even if files are missing")
     sync.add_argument("--delete", action="store_true", help="remove files no longer in the scene")
     sync.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="parallel uploads (default 16)")
 
-    sub.add_parser("status", help="list your tasks")
-    follow = sub.add_parser("follow", help="show a task's progress live until it ends")
+    add("status", help="list your tasks")
+    follow = add("follow", help="show a task's progress live until it ends")
     follow.add_argument("task", help="task UUID")
-    download = sub.add_parser("download", help="download a task's frames into a folder")
+    download = add("download", help="download a task's frames into a folder")
     download.add_argument("task", help="task UUID")
     download.add_argument("dir", type=os.path.abspath, help="destination folder")
     download.add_argument("--wait", action="store_true", help="keep downloading until the task ends")
-    cancel = sub.add_parser("cancel", help="abort a task")
+    cancel = add("cancel", help="abort a task")
     cancel.add_argument("task", help="task UUID")
-    sub.add_parser("nodes", help="list the farm's heater nodes")
-    carbon = sub.add_parser("carbon", help="show a task's energy and carbon facts")
+    add("nodes", help="list the farm's heater nodes")
+    carbon = add("carbon", help="show a task's energy and carbon facts")
     carbon.add_argument("task", help="task UUID")
 
-    farm = sub.add_parser("local-farm", help="run a farm on this computer and log in to it")
+    farm = add("local-farm", help="run a farm on this computer and log in to it")
     farm.add_argument("--data-dir", help="where the farm keeps its data (default: the server's)")
     farm.add_argument("--port", type=int, help="port to listen on (default: the server's)")
     farm.add_argument("--nodes", type=int, help="local heater nodes to run")

@@ -401,3 +401,19 @@ def test_main_chooses_the_blend_of_a_folder_with_several(
     body = FarmClient(farm.url, farm.token).task_json(task["uuid"])
     assert {c["key"]: c["value"] for c in body["constants"]}["BLEND_FILE"] == "other.blend"
     run(capsys, *auth(farm), "cancel", task["uuid"])
+
+
+def test_global_flags_work_after_the_subcommand_too(
+    capsys: pytest.CaptureFixture[str], farm: RunningFarm
+) -> None:
+    code, out, err = run(capsys, "login", "--server", farm.url, "--token", farm.token)  # as the README says
+    assert code == 0, err
+    assert "Logged in" in out
+    code, out, err = run(capsys, "status", "--server", farm.url, "--token", farm.token, "--json")
+    assert code == 0, err
+    assert isinstance(json.loads(out), list)
+    code, _, err = run(capsys, "--server", farm.url, "status", "--token", "hth_wrong")
+    assert code == 4  # a flag before and one after combine; neither undoes the other
+    code, out, _ = run(capsys, "--json", "--token", farm.token, "status", "--server", farm.url)
+    assert code == 0 and isinstance(json.loads(out), list)
+    assert run(capsys, "logout", "--server", farm.url)[0] == 0
