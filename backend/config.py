@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 DEFAULT_PORT = 8400
@@ -14,8 +15,14 @@ DEFAULT_LOCAL_NODES = 2
 STORAGE_PATH_PREFIX = "/storage"
 
 
+PROFILES_PACKAGE = "backend.profiles"
+PROFILES_DATA_DIR = "data"
+
+
 def default_profiles_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "resources" / "profiles"
+    """The profiles shipped with the package (backend/profiles/data, package data; resources/profiles links
+    to it), found through importlib.resources so that wheels and the PyInstaller bundle have them too."""
+    return Path(str(resources.files(PROFILES_PACKAGE).joinpath(PROFILES_DATA_DIR)))
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,7 @@
-"""Profiles: the render recipes tasks name, loaded from resources/profiles/*.json."""
+"""Profiles: the render recipes tasks name, loaded from backend/profiles/data/*.json (package data).
+
+resources/profiles links to that directory, so the documented location still holds the same files.
+"""
 
 from backend.profiles.catalog import ConstantRule, Profile, ProfileCatalog, load_catalog
 from backend.profiles.validation import ConstantError, ResolvedConstants, resolve_constants
