@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     _global_options(parser, default_json=False, default=None)
     # The same flags after the subcommand (`hearth login URL --token T`); SUPPRESS keeps a flag given
     # before the subcommand from being overwritten by the subcommand's default.
-    shared = argparse.ArgumentParser(add_help=False)
+    shared = _Parser(add_help=False)
     _global_options(shared, default_json=argparse.SUPPRESS, default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     add = functools.partial(sub.add_parser, parents=[shared])
