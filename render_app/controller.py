@@ -16,6 +16,7 @@ from render_app.models.frame_model import FrameModel
 from render_app.models.node_model import NodeModel
 from render_app.models.task_model import TaskModel
 from render_app.ops import Ops
+from render_app.renderer import renderer_problem
 from render_app.scenes import SceneManager
 from render_app.session import Session, connect, connect_local, connect_saved
 from render_app.state import NodeInfo, TaskInfo
@@ -34,6 +35,7 @@ class Controller(QObject):
     task_finished = Signal(str, str)  # uuid, final state
     downloaded = Signal(str, str)  # uuid, local path
     error = Signal(str)
+    renderer_missing = Signal(str)  # what to do so that the local farm's nodes can render
 
     def __init__(self, data_dir: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -56,6 +58,10 @@ class Controller(QObject):
 
     def start_local_farm(self, nodes: int = 2) -> None:
         self.connection.emit("Starting the local farm…")
+        problem = renderer_problem()
+        if problem:
+            # The farm still starts (scenes can be traced and synced), but frames would fail one by one.
+            self.renderer_missing.emit(problem)
         farm = LocalFarm(self.data_dir / "farm", nodes, self)
         farm.ready.connect(self._local_ready)
         farm.failed.connect(self._local_failed)

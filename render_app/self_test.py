@@ -9,6 +9,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from render_app.paths import demo_scene
+from render_app.renderer import renderer_problem
 from render_app.session import Session
 from render_app.widgets.main_window import MainWindow
 from render_client.submit import RenderSettings
@@ -34,6 +35,10 @@ class SelfTest:
         print(f"self-test: {text}", file=sys.stderr, flush=True)
 
     def start(self) -> None:
+        problem = renderer_problem()
+        if problem:
+            self._done(1, problem)  # fail fast: every frame would fail the same way
+            return
         self._say("starting a local farm with one node")
         self.window.controller.start_local_farm(nodes=1)
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 MAX_WIDTH_PX = 960
+FIELD_MIN_WIDTH_PX = 260
 
 
 class ConnectPage(QWidget):
@@ -65,10 +66,18 @@ class ConnectPage(QWidget):
         self.remote_button.setObjectName("connectRemote")
         self.remote_button.setAccessibleName("Connect to remote farm")
         self.remote_button.clicked.connect(self._remote)
+        for edit in (self.url_edit, self.token_edit):
+            edit.setMinimumWidth(FIELD_MIN_WIDTH_PX)
+        keyring_note = QLabel("The token is kept in your system keyring.")
+        keyring_note.setObjectName("keyringNote")
+        keyring_note.setAccessibleName("Where the token is kept")
+        keyring_note.setWordWrap(True)
         form = QFormLayout(remote)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("URL", self.url_edit)
         form.addRow("Token", self.token_edit)
-        form.addRow(QLabel("The token is kept in your system keyring."), self.remote_button)
+        form.addRow("", keyring_note)
+        form.addRow("", self.remote_button)
 
         choices = QWidget()
         choices.setMaximumWidth(MAX_WIDTH_PX)
@@ -81,12 +90,24 @@ class ConnectPage(QWidget):
         layout.addWidget(subtitle, alignment=Qt.AlignmentFlag.AlignHCenter)
         layout.addSpacing(16)
         layout.addWidget(choices, alignment=Qt.AlignmentFlag.AlignHCenter)
+        self.problem = QLabel()
+        self.problem.setObjectName("connectProblem")
+        self.problem.setAccessibleName("Problem")
+        self.problem.setWordWrap(True)
+        self.problem.setMaximumWidth(MAX_WIDTH_PX)
+        self.problem.setStyleSheet("background:#78350f; color:#fde68a; padding:8px;")
+        self.problem.hide()
+        layout.addWidget(self.problem, alignment=Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(2)
 
     def _remote(self) -> None:
         url, token = self.url_edit.text().strip(), self.token_edit.text().strip()
         if url and token:
             self.remoteRequested.emit(url, token)
+
+    def show_problem(self, text: str) -> None:
+        self.problem.setText("⚠ " + text)
+        self.problem.show()
 
     def set_busy(self, busy: bool) -> None:
         for button in (self.local_button, self.demo_button, self.remote_button):

@@ -147,6 +147,7 @@ class MainWindow(QMainWindow):
         c.connection.connect(self.connection_label.setText)
         c.connected.connect(self._connected)
         c.warning.connect(self._warn)
+        c.renderer_missing.connect(self._renderer_missing)
         c.error.connect(self._error)
         c.task_finished.connect(self._finished)
         c.tasks.dataChanged.connect(lambda *_: self._task_changed())
@@ -183,6 +184,10 @@ class MainWindow(QMainWindow):
     def _warn(self, text: str) -> None:
         self.warning_banner.setText("⚠ " + text)
         self.warning_banner.show()
+
+    def _renderer_missing(self, text: str) -> None:
+        self._warn(text)
+        self.connect_page.show_problem(text)
 
     def _error(self, text: str) -> None:
         self.connect_page.set_busy(False)
