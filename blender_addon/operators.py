@@ -14,8 +14,6 @@ from .job_request import JobChoices, JobRequest, RequestError, resolve_farm
 from .runner import RUNNER
 from .settings import FILE_FORMATS, PLACEMENTS, POLICY_FOR_PLACEMENT
 
-MISSING_SHOWN = 10
-
 
 def online_refusal() -> str | None:
     """Blender's "Allow Online Access" governs interactive sessions.
@@ -38,15 +36,6 @@ def bundled_import_error() -> str | None:
             f"Hearth's bundled libraries are missing ({', '.join(missing)}); reinstall the Hearth extension"
         )
     return None
-
-
-def _missing_message(missing: tuple[Any, ...]) -> str:
-    lines = [f"{len(missing)} file(s) needed by the scene are missing; nothing was uploaded:"]
-    lines += [f"  {d.path} (needed by {d.needed_by})" for d in missing[:MISSING_SHOWN]]
-    if len(missing) > MISSING_SHOWN:
-        lines.append(f"  ... and {len(missing) - MISSING_SHOWN} more")
-    lines.append("Relink them (File > External Data > Find Missing Files) or put the files back.")
-    return "\n".join(lines)
 
 
 class HEARTH_OT_submit(bpy.types.Operator):  # type: ignore[misc]  # noqa: N801 (Blender naming)
@@ -91,10 +80,8 @@ class HEARTH_OT_submit(bpy.types.Operator):  # type: ignore[misc]  # noqa: N801 
             self.report({"ERROR"}, "A Hearth job is already running; cancel it or wait for it to finish")
             return {"CANCELLED"}
         scene = context.scene
+        # Dependencies are only listed here; the job's thread checks them on disk and stops on missing files.
         snap = scene_snapshot.snapshot(scene)
-        if snap.missing:
-            self.report({"ERROR"}, _missing_message(snap.missing))
-            return {"CANCELLED"}
         try:
             prefs = preferences.get(context)
             login = resolve_farm(prefs.farm_url if prefs else "")

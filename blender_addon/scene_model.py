@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import glob
+import os
+import re
+from dataclasses import dataclass, replace
+
+MISSING_SHOWN = 10
+_DIGITS_RE = re.compile(r"(\d+)(?!.*\d)")
+# How a dependency's path reads from disk; the main thread records it, a background thread resolves it.
+FILE, SEQUENCE, FILE_OR_DIR = "file", "sequence", "file-or-dir"
 
 
 @dataclass(frozen=True)
@@ -11,7 +19,38 @@ class Dependency:
 
     path: str  # absolute
     needed_by: str  # for example `Image "checker"`
-    exists: bool
+    exists: bool | None = None  # None until resolve() looked at the disk (never on Blender's main thread)
+    kind: str = FILE  # SEQUENCE: one frame of an image sequence; FILE_OR_DIR: dropped when a folder
+
+
+def sequence_frames(path: str) -> list[str]:
+    """Every numbered sibling of one frame of an image sequence (`tex_0001.png` -> `tex_[0-9]{4}.png`)."""
+    folder, name = os.path.split(path)
+    match = _DIGITS_RE.search(name)
+    if not match:
+        return [path]
+    pattern = name[: match.start()] + "[0-9]" * len(match.group(1)) + name[match.end() :]
+    return sorted(glob.glob(os.path.join(glob.escape(folder), pattern))) or [path]
+
+
+def resolve(dependencies: tuple[Dependency, ...]) -> tuple[Dependency, ...]:
+    """Expands sequences and checks existence: disk access, so it runs on the job's thread."""
+    found: dict[str, Dependency] = {}
+    for dep in dependencies:
+        for path in sequence_frames(dep.path) if dep.kind == SEQUENCE else [dep.path]:
+            if path in found or (dep.kind == FILE_OR_DIR and os.path.isdir(path)):
+                continue
+            found[path] = Dependency(path, dep.needed_by, os.path.isfile(path))
+    return tuple(sorted(found.values(), key=lambda d: d.path))
+
+
+def missing_message(missing: tuple[Dependency, ...]) -> str:
+    lines = [f"{len(missing)} file(s) needed by the scene are missing; nothing was uploaded:"]
+    lines += [f"  {d.path} (needed by {d.needed_by})" for d in missing[:MISSING_SHOWN]]
+    if len(missing) > MISSING_SHOWN:
+        lines.append(f"  ... and {len(missing) - MISSING_SHOWN} more")
+    lines.append("Relink them (File > External Data > Find Missing Files) or put the files back.")
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -31,7 +70,11 @@ class SceneSnapshot:
 
     @property
     def missing(self) -> tuple[Dependency, ...]:
-        return tuple(d for d in self.dependencies if not d.exists)
+        return tuple(d for d in self.dependencies if d.exists is False)
+
+    def resolved(self) -> SceneSnapshot:
+        """This snapshot with its dependencies expanded and checked on disk (call off the main thread)."""
+        return replace(self, dependencies=resolve(self.dependencies))
 
     @property
     def default_frames(self) -> str:

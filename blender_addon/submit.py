@@ -7,6 +7,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from render_client.transfer import StorageAccess, TransferCancelled, ensure_buck
 
 from . import messages as msg
 from .job_request import FarmLogin, JobChoices, JobRequest
-from .scene_model import SceneSnapshot
+from .scene_model import SceneSnapshot, missing_message
 
 Post = Callable[[msg.Message], None]
 QUIET_CHECK_S = 2.0  # ask the farm directly when the event stream is this quiet
@@ -113,9 +114,14 @@ class Job:
             self.post(msg.Finished(ok=False, text=exc.message, thread_name=name))
 
     def _submit_and_follow(self) -> str:
-        req = self.request
-        settings = render_settings(req.choices)
+        settings = render_settings(self.request.choices)
         frames = settings.check()
+        self.post(msg.Status("Checking the scene's files"))
+        req = self.request = replace(self.request, snapshot=self.request.snapshot.resolved())
+        if req.snapshot.missing:  # what Blender itself knows is missing
+            text = missing_message(req.snapshot.missing)
+            self.post(msg.MissingFiles(text, tuple(d.path for d in req.snapshot.missing)))
+            raise MissingFilesError(text)
         self.post(msg.Status("Tracing the scene's files"))
         report = trace(req.blend_copy)
         # The copy sits in a temporary folder, so every file counts as "outside the scene folder": noise.

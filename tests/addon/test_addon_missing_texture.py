@@ -19,7 +19,7 @@ try:
 except RuntimeError as exc:
     error = str(exc)
 from bl_ext.user_default.hearth.runner import RUNNER
-result(error=error, started=RUNNER.job is not None)
+result(error=error, missing=RUNNER.state.missing, status=RUNNER.state.status)
 """
 
 
@@ -48,6 +48,6 @@ def test_missing_texture_is_reported_and_nothing_is_uploaded(tmp_path: Path, add
     assert "missing" in out["error"] and "missing.png" in out["error"], out["log"]
     assert "nothing was uploaded" in out["error"]
     assert "Find Missing Files" in out["error"], "the message should say how to fix it"
-    assert not out["started"], "no background job may start"
+    assert [Path(p).name for p in out["missing"]] == ["missing.png"], "the panel's Missing list"
     assert buckets == [], f"the farm got buckets: {buckets}"
     assert tasks == [], f"the farm got tasks: {tasks}"
