@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 
+from render_app.models.task_model import COLUMNS, ProgressRole
 from render_app.widgets.main_window import MainWindow
 from tests.app.conftest import connect_local, drop_paths
 from tests.scenes import make_textured_scene
@@ -41,12 +42,27 @@ def test_drop_sync_submit_follow_download(qtbot, window: MainWindow, tmp_path: P
     assert "Wh" in dialog.estimate_label.text() and "CO₂" in dialog.estimate_label.text()
     qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
 
+    # Follow the progress the way the task list shows it: what the model says on each dataChanged.
     tasks = window.controller.tasks
+    seen: list[tuple[int, str]] = []
+    frames_column = COLUMNS.index("Frames")
+
+    def record(top: QModelIndex, _bottom: QModelIndex, *_roles: object) -> None:
+        row = top.row()
+        if not tasks.tasks[row].scout:
+            progress = int(tasks.index(row, 0).data(ProgressRole))
+            seen.append((progress, str(tasks.index(row, frames_column).data())))
+
+    tasks.dataChanged.connect(record)
     qtbot.waitUntil(lambda: any(not t.scout for t in tasks.tasks), timeout=30_000)
     task = next(t for t in tasks.tasks if not t.scout)
     qtbot.waitUntil(lambda: task.is_final, timeout=RENDER_TIMEOUT_MS)
     assert task.state == "Success", task.state
     assert task.done == 4
+    intermediate = [(p, f) for p, f in seen if 0 < p < 100 or f in ("1/4", "2/4", "3/4")]
+    assert intermediate, f"no intermediate progress among {seen}"
+    assert seen[-1] == (100, "4/4"), seen
+    assert seen.index(intermediate[0]) < len(seen) - 1
     assert all(f.node and f.render_time_s for f in task.frame_info.values())
 
     grid = window.task_detail.grid
