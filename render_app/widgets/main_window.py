@@ -6,8 +6,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QIcon,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -26,7 +34,7 @@ from render_app.session import Session
 from render_app.state import TaskInfo
 from render_app.tray import Tray
 from render_app.widgets.connect_page import ConnectPage
-from render_app.widgets.drop_zone import DropZone
+from render_app.widgets.drop_zone import DropZone, scene_paths
 from render_app.widgets.fleet_view import FleetView
 from render_app.widgets.scene_panel import ScenePanel
 from render_app.widgets.submit_dialog import SubmitDialog
@@ -39,9 +47,13 @@ LOG_REFRESH_MS = 1000
 
 
 class MainWindow(QMainWindow):
+    # Scenes dropped anywhere on the window (the drop zone has its own signal, routed the same way).
+    pathsDropped = Signal(list)  # noqa: N815 (Qt signal naming)
+
     def __init__(self, controller: Controller) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
+        self.setAcceptDrops(True)
         self.setAccessibleName("Hearth")
         self.setWindowTitle("Hearth — render farm that heats homes")
         self.resize(1280, 800)
@@ -154,6 +166,7 @@ class MainWindow(QMainWindow):
         c.nodes.dataChanged.connect(lambda *_: self._farm_state())
         c.nodes.rowsInserted.connect(lambda *_: self._farm_state())
         self.drop_zone.pathsDropped.connect(self.open_paths)
+        self.pathsDropped.connect(self.open_paths)
         self.scene_panel.submitRequested.connect(self.show_submit)
         self.task_list.taskSelected.connect(self._select_task)
         self.task_detail.cancelRequested.connect(c.cancel_task)
@@ -199,6 +212,19 @@ class MainWindow(QMainWindow):
     def open_paths(self, paths: list[Path]) -> None:
         for path in paths:
             self.controller.scenes.open(Path(path))
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt API)
+        # Qt offers the drag to the widget under the pointer, then to its parents: this is the last one.
+        if self.pages.currentIndex() == 1 and scene_paths(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt API)
+        paths = scene_paths(event)
+        if paths:
+            event.acceptProposedAction()
+            self.pathsDropped.emit(paths)
 
     def choose_scene(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a Blender scene", "", "Blender scenes (*.blend)")

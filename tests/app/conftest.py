@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import keyring
 import pytest
@@ -47,8 +48,14 @@ def connect_local(qtbot, win: MainWindow) -> None:  # type: ignore[no-untyped-de
     qtbot.waitUntil(lambda: win.pages.currentIndex() == 1, timeout=90_000)
 
 
-def drop_paths(qtbot, target: QWidget, paths: list[Path]) -> None:  # type: ignore[no-untyped-def]
-    """The drag-and-drop simulation of platform-notes §2: enter, then drop, on the real target."""
+def drop_paths(  # type: ignore[no-untyped-def]
+    qtbot, target: QWidget, paths: list[Path], *, signal: Any = None, expect: bool = True
+) -> bool:
+    """The drag-and-drop simulation of platform-notes §2: enter, then drop, on the real target.
+
+    Qt hands the events on to the parents that accept drops; `signal` is the one the drop should emit
+    (the target's `pathsDropped` by default). With `expect=False`, returns whether the enter was accepted.
+    """
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     pos = QPointF(target.rect().center())
@@ -56,6 +63,8 @@ def drop_paths(qtbot, target: QWidget, paths: list[Path]) -> None:  # type: igno
         pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     )
     QApplication.sendEvent(target, enter)
+    if not expect:
+        return enter.isAccepted()
     assert enter.isAccepted()
     drop = QDropEvent(
         pos,
@@ -65,5 +74,6 @@ def drop_paths(qtbot, target: QWidget, paths: list[Path]) -> None:  # type: igno
         Qt.KeyboardModifier.NoModifier,
         QEvent.Type.Drop,
     )
-    with qtbot.waitSignal(target.pathsDropped, timeout=5000):
+    with qtbot.waitSignal(signal or target.pathsDropped, timeout=5000):
         QApplication.sendEvent(target, drop)
+    return True
