@@ -82,6 +82,18 @@ def outcome_printer(ctx: Context) -> Callable[[DownloadOutcome], None]:
     return show
 
 
+def merge_outcomes(
+    earlier: dict[str, DownloadOutcome], final: list[DownloadOutcome]
+) -> list[DownloadOutcome]:
+    """The final sweep sees frames fetched earlier (as events came) as "unchanged": report what happened."""
+    merged: list[DownloadOutcome] = []
+    for outcome in final:
+        before = earlier.get(outcome.key)
+        keep_before = outcome.status == "unchanged" and before is not None and before.status != "unchanged"
+        merged.append(before if keep_before and before is not None else outcome)
+    return merged
+
+
 def print_download_summary(ctx: Context, outcomes: list[DownloadOutcome], dest: Path) -> None:
     counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("downloaded", "unchanged", "kept-local")}
     rows = [{"key": o.key, "path": str(o.path), "status": o.status, "size": o.size_b} for o in outcomes]
@@ -141,8 +153,9 @@ def _run(ctx: Context, uuid: str, downloader: ResultDownloader | None) -> int:
         if ctx.out.interactive and not ctx.out.json_mode:
             print(file=ctx.out.stderr)
     if downloader is not None:
+        fetched_live = dict(downloader.outcomes)
         outcomes = downloader.sweep()  # events can be lost; the bucket listing cannot
-        print_download_summary(ctx, outcomes, downloader.dest)
+        print_download_summary(ctx, merge_outcomes(fetched_live, outcomes), downloader.dest)
     ctx.out.result({"uuid": uuid, "state": view.state, "framesDone": view.done, "frames": view.total})
     ctx.out.note(f"task {uuid} ended: {view.state} ({view.done}/{view.total} frames)")
     return EXIT_OK if view.state == "Success" else EXIT_FAILED

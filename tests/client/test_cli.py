@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from backend.events.bus import EventKind
 from render_client import cli, cli_follow
 from render_client.api import FarmClient, TlsOptions
 from render_client.cli import main
@@ -417,3 +418,58 @@ def test_global_flags_work_after_the_subcommand_too(
     code, out, _ = run(capsys, "--json", "--token", farm.token, "status", "--server", farm.url)
     assert code == 0 and isinstance(json.loads(out), list)
     assert run(capsys, "logout", "--server", farm.url)[0] == 0
+
+
+def test_frames_fetched_as_events_arrive_count_as_downloaded_in_the_summary(
+    capsys: pytest.CaptureFixture[str],
+    farm: RunningFarm,
+    blend: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    code, out, err = run(
+        capsys, *auth(farm), "--json", "submit", str(scene_folder(blend, tmp_path)), "--frames", "1-2"
+    )
+    assert code == 0, err
+    task = json.loads(out)
+    streams: list[EventStream] = []
+
+    class RecordedStream(EventStream):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            streams.append(self)
+
+    monkeypatch.setattr(cli_follow, "EventStream", RecordedStream)
+    dest = tmp_path / "frames"
+    result: list[int] = []
+    argv = [*auth(farm), "download", task["uuid"], str(dest), "--wait"]
+    follower = threading.Thread(target=lambda: result.append(main(argv)))
+    follower.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not (streams and streams[0].connected.is_set()) and time.monotonic() < deadline:
+            follower.join(0.05)
+        assert streams and streams[0].connected.is_set(), "the event stream did not connect"
+        assert farm.server is not None
+        ctx = farm.server.ctx
+        account = ctx.accounts.authenticate(farm.token)
+        assert account is not None
+        s3 = s3_client(StorageAccess(farm.storage_url, farm.email, farm.token))
+        for frame in (1, 2):
+            key = f"frame_{frame:04d}.png"
+            s3.put_object(Bucket=task["resultBucket"], Key=key, Body=b"png %d" % frame)
+            ctx.events.publish(
+                EventKind.FRAME_DONE,
+                {"frame": frame, "outputs": [key]},
+                account_id=account.account_id,
+                task_uuid=task["uuid"],
+            )
+        while len(list(dest.glob("*.png"))) < 2 and time.monotonic() < deadline:
+            follower.join(0.05)
+        assert len(list(dest.glob("*.png"))) == 2
+        FarmClient(farm.url, farm.token).abort(task["uuid"])
+    finally:
+        follower.join(60)
+    out, err = capsys.readouterr()
+    assert result == [1], err  # cancelled
+    assert "2 downloaded, 0 already there" in out
