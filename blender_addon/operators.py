@@ -16,12 +16,18 @@ from .settings import FILE_FORMATS, PLACEMENTS, POLICY_FOR_PLACEMENT
 
 
 def online_refusal() -> str | None:
-    """Blender's "Allow Online Access" governs interactive sessions.
+    """Blender's "Allow Online Access" governs interactive sessions; `--offline-mode` governs all of them.
 
     In the bpy module and with `blender -b`, preferences are not loaded and `bpy.app.online_access` is
-    False unless `--online-mode` is given, so a script that asks for a submission is taken as consent.
+    False unless `--online-mode` is given, so a script that asks for a submission is taken as consent,
+    unless the command line said `--offline-mode` (`online_access_override` and not `online_access`).
     """
-    if bpy.app.background or bpy.app.online_access:
+    app = bpy.app
+    if getattr(app, "online_access", True):
+        return None
+    if getattr(app, "online_access_override", False):
+        return "Blender was started with --offline-mode: restart it without that option to render on Hearth"
+    if app.background:
         return None
     return (
         "Online access is disabled: enable Preferences > System > Network > Allow Online Access "
