@@ -1,13 +1,21 @@
-"""Builds dist/hearth_blender-<version>.zip: the Blender extension with render_client and deps as wheels."""
+"""Builds dist/hearth_blender-<version>.zip: the Blender extension with render_client and deps as wheels.
+
+The add-on and its wheels are staged in build/addon/source and zipped by Blender's own `extension build`
+(a `blender` 4.2+ binary, else the bpy module's blender_ext.py), then validated by it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import base64
 import hashlib
+import importlib.util
+import os
 import re
+import shutil
 import subprocess
 import sys
+import time
 import tomllib
 import zipfile
 from email.parser import HeaderParser
@@ -25,6 +33,7 @@ MANIFEST = ADDON_DIR / "blender_manifest.toml"
 CLIENT_DIST = "hearth_render_client"
 # Fixed timestamps keep the zip byte-identical between builds of the same sources.
 ZIP_DATE = (2024, 1, 1, 0, 0, 0)
+BLENDER_TIMEOUT_S = 120.0
 _WHEEL_RE = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)-(?P<py>[^-]+)-none-any\.whl$")
 # Blender 4.2-5.0 embed Python 3.11; one zip serves these platforms, so requirements are checked for each.
 TARGET_PYTHON = "3.11"
@@ -167,7 +176,54 @@ def _write_zip(target: Path, files: dict[str, bytes]) -> None:
     tmp.replace(target)
 
 
-def build(build_dir: Path, dist_dir: Path) -> Path:
+def blender_builder() -> list[str] | None:
+    """Blender's own extension builder: a `blender` 4.2+ binary, else the bpy module's blender_ext.py."""
+    blender = shutil.which("blender")
+    if blender:
+        proc = subprocess.run([blender, "--version"], capture_output=True, text=True, check=False, timeout=60)
+        match = re.search(r"Blender (\d+)\.(\d+)", proc.stdout)
+        if match and (int(match[1]), int(match[2])) >= (4, 2):
+            return [blender, "--factory-startup", "--command", "extension"]
+    spec = importlib.util.find_spec("bpy")  # finds the package without importing it (that takes a second)
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        found = sorted(Path(folder).glob("*/scripts/addons_core/bl_pkg/cli/blender_ext.py"))
+        if found:
+            return [sys.executable, str(found[-1])]
+    return None
+
+
+def stage_source(source: Path, wheels_dir: Path, names: list[str]) -> dict[str, bytes]:
+    """The extension's source folder as Blender builds it: the add-on with its wheels/ next to it."""
+    shutil.rmtree(source, ignore_errors=True)
+    files = {
+        p.relative_to(ADDON_DIR).as_posix(): p.read_bytes()
+        for p in sorted(ADDON_DIR.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts and p.parts[len(ADDON_DIR.parts)] != "wheels"
+    }
+    for name in names:
+        files[f"wheels/{name}"] = (wheels_dir / name).read_bytes()
+    stamp = time.mktime((*ZIP_DATE, 0, 0, -1))  # Blender's builder stores file times: fix them
+    for name, data in files.items():
+        path = source / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        os.utime(path, (stamp, stamp))
+    return files
+
+
+def validate_zip(target: Path, files: dict[str, bytes]) -> None:
+    """The built zip holds exactly the staged files, byte for byte."""
+    with zipfile.ZipFile(target) as archive:
+        names = {n for n in archive.namelist() if not n.endswith("/")}
+        differ = sorted(n for n in names & set(files) if archive.read(n) != files[n])
+    if names != set(files) or differ:
+        raise SystemExit(
+            f"{target} does not match its source: missing {sorted(set(files) - names)}, "
+            f"unexpected {sorted(names - set(files))}, different {differ}"
+        )
+
+
+def build(build_dir: Path, dist_dir: Path, *, use_blender: bool = True) -> Path:
     meta = manifest()
     version = str(meta["version"])
     wheels_dir = build_dir / "wheels"
@@ -176,15 +232,21 @@ def build(build_dir: Path, dist_dir: Path) -> Path:
     build_client_wheel(wheels_dir, version)
     fetch_wheels(wheels_dir, names)
     check_requirements([wheels_dir / name for name in names])
-    files = {
-        p.relative_to(ADDON_DIR).as_posix(): p.read_bytes()
-        for p in sorted(ADDON_DIR.rglob("*"))
-        if p.is_file() and "__pycache__" not in p.parts and p.parts[len(ADDON_DIR.parts)] != "wheels"
-    }
-    for name in names:
-        files[f"wheels/{name}"] = (wheels_dir / name).read_bytes()
+    files = stage_source(build_dir / "source", wheels_dir, names)
     target = dist_dir / f"hearth_blender-{version}.zip"
-    _write_zip(target, files)
+    builder = blender_builder() if use_blender else None
+    if builder is None:  # no Blender at all: our own zip, validated against the manifest schema by the tests
+        _write_zip(target, files)
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source = ["--source-dir", str(build_dir / "source")]
+        for args in (["build", *source, "--output-filepath", str(target)], ["validate", str(target)]):
+            proc = subprocess.run(
+                [*builder, *args], capture_output=True, text=True, check=False, timeout=BLENDER_TIMEOUT_S
+            )
+            if proc.returncode != 0:
+                raise SystemExit(f"Blender's extension {args[0]} failed:\n{proc.stdout}{proc.stderr}")
+    validate_zip(target, files)
     return target
 
 
@@ -192,8 +254,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--build-dir", type=Path, default=ROOT / "build" / "addon")
     parser.add_argument("--dist-dir", type=Path, default=ROOT / "dist")
+    parser.add_argument(
+        "--no-blender", action="store_true", help="zip it ourselves instead of with Blender's extension build"
+    )
     args = parser.parse_args(argv)
-    print(build(args.build_dir, args.dist_dir))
+    print(build(args.build_dir, args.dist_dir, use_blender=not args.no_blender))
     return 0
 
 

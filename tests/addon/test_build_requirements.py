@@ -80,3 +80,42 @@ def test_the_manifest_wheels_are_complete() -> None:
     if not all((wheels_dir / n).is_file() for n in names):
         pytest.skip("wheels not downloaded yet (make addon)")
     assert build_addon.unmet_requirements([wheels_dir / n for n in names]) == []
+
+
+def _build_dir_with_cached_wheels(tmp_path: Path) -> Path:
+    build_dir = tmp_path / "build"
+    (build_dir / "wheels").mkdir(parents=True)
+    for name in build_addon.wheel_names():
+        cached = ROOT / "build" / "addon" / "wheels" / name
+        if not cached.is_file():
+            pytest.skip("wheels not downloaded yet (make addon)")
+        (build_dir / "wheels" / name).symlink_to(cached)
+    return build_dir
+
+
+def test_blenders_extension_build_makes_the_zip_reproducibly(tmp_path: Path) -> None:
+    builder = build_addon.blender_builder()
+    if builder is None:
+        pytest.skip("neither a blender 4.2+ binary nor the bpy module's blender_ext.py is available")
+    build_dir = _build_dir_with_cached_wheels(tmp_path)
+    first = build_addon.build(build_dir, tmp_path / "a")
+    second = build_addon.build(build_dir, tmp_path / "b")
+    ours = build_addon.build(build_dir, tmp_path / "c", use_blender=False)
+    assert first.read_bytes() == second.read_bytes(), "two builds of the same sources must be identical"
+    with zipfile.ZipFile(first) as blenders, zipfile.ZipFile(ours) as own:
+        # Blender's builder writes the manifest first and stores wheels uncompressed; our zip sorts by name.
+        assert blenders.namelist()[0] == "blender_manifest.toml" != own.namelist()[0]
+        assert sorted(blenders.namelist()) == sorted(own.namelist())
+        stored = {i.filename for i in blenders.infolist() if i.compress_type == zipfile.ZIP_STORED}
+        assert {n for n in blenders.namelist() if n.endswith(".whl")} <= stored
+
+
+def test_a_zip_that_differs_from_its_source_is_refused(tmp_path: Path) -> None:
+    files = {"__init__.py": b"x = 1\n", "wheels/a-1-py3-none-any.whl": b"wheel"}
+    target = tmp_path / "x.zip"
+    build_addon._write_zip(target, files)
+    build_addon.validate_zip(target, files)
+    with pytest.raises(SystemExit, match=r"missing \['README.md'\]"):
+        build_addon.validate_zip(target, {**files, "README.md": b"readme"})
+    with pytest.raises(SystemExit, match=r"different \['__init__.py'\]"):
+        build_addon.validate_zip(target, {**files, "__init__.py": b"x = 2\n"})
