@@ -68,10 +68,26 @@ def _allowed(rule: ConstantRule) -> str:
     return f"allowed: text of at most {rule.max_length} characters"
 
 
+def first_control_character(value: str) -> tuple[int, str] | None:
+    """Where the first control character (NUL, line break, escape, C1...) of a text is, if any."""
+    for position, char in enumerate(value):
+        if ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0:
+            return position, char
+    return None
+
+
 def check_value(rule: ConstantRule, value: str) -> None:
     """Raises ConstantError unless `value` suits the rule; empty means 'use the default'."""
     if len(value) > rule.max_length:
         raise ConstantError(f"constant {rule.name} is {len(value)} characters long; {_allowed(rule)}")
+    found = first_control_character(value)
+    if found is not None:
+        # Scene, camera and file names reach Blender and the node's environment: NUL or a line break
+        # there is never a real name and would break the render command.
+        raise ConstantError(
+            f"constant {rule.name}={value[:60]!r} contains the control character {found[1]!r} at position "
+            f"{found[0]}; {_allowed(rule)}, without control characters such as NUL or line breaks"
+        )
     if value == "":
         return
     if rule.kind == "choice" and value not in rule.choices:
@@ -84,11 +100,20 @@ def check_value(rule: ConstantRule, value: str) -> None:
         _check_datetime(rule, value)
 
 
+def _check_key(key: str) -> None:
+    if not key or "=" in key or first_control_character(key) is not None:
+        raise ConstantError(
+            f"constant name {key[:60]!r} must be non-empty, without '=' or control characters "
+            "(it becomes an environment variable name on the node)"
+        )
+
+
 def resolve_constants(profile: Profile, submitted: Iterable[tuple[str, str | None]]) -> ResolvedConstants:
     """Validates every submitted constant and fills in the profile's defaults."""
     pairs = [(key, value or "") for key, value in submitted]
     effective = {rule.name: rule.default for rule in profile.constants}
     for key, value in pairs:
+        _check_key(key)
         rule = profile.rule(key)
         if rule is None:
             if key.startswith(profile.reserved_prefixes):
@@ -98,6 +123,9 @@ def resolve_constants(profile: Profile, submitted: Iterable[tuple[str, str | Non
                 )
             if len(value) > MAX_UNDECLARED_VALUE_LENGTH:
                 raise ConstantError(f"constant {key} is longer than {MAX_UNDECLARED_VALUE_LENGTH} characters")
+            if "\x00" in value:
+                # Constants become environment variables on the node, which cannot hold NUL.
+                raise ConstantError(f"constant {key} contains a NUL character; environment values cannot")
         else:
             check_value(rule, value)
         effective[key] = value or effective.get(key, "")

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+
+from backend.profiles.validation import first_control_character
 
 T = TypeVar("T")
 
@@ -22,6 +24,19 @@ def _none_to_empty_dict(value: Any) -> Any:
     return {} if value is None else value
 
 
+def _no_control_characters(value: str) -> str:
+    found = first_control_character(value)
+    if found is not None:
+        position, char = found
+        raise ValueError(
+            f"may not contain control characters such as NUL or line breaks (found {char!r} at position "
+            f"{position}); use plain text"
+        )
+    return value
+
+
+# Names shown in lists, logs and file names: one line of printable text.
+PlainText = Annotated[str, AfterValidator(_no_control_characters)]
 NullableList = Annotated[list[T], BeforeValidator(_none_to_empty_list)]
 StrDict = Annotated[dict[str, str], BeforeValidator(_none_to_empty_dict)]
 JsonObject = dict[str, Any]

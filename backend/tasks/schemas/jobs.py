@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from backend.tasks.schemas.common import NullableList, PublicModel, StrictInput
+from backend.tasks.schemas.common import NullableList, PlainText, PublicModel, StrictInput
 
 
 class JobCreate(StrictInput):
     """Every key `qarnot.job.Job._to_json` (SDK 2.23.0) sends."""
 
-    name: str = Field(min_length=1, max_length=512)
+    name: PlainText = Field(min_length=1, max_length=512)
     pool_uuid: str | None = None
-    shortname: str | None = Field(default=None, max_length=512)
+    shortname: PlainText | None = Field(default=None, max_length=512)
     state: str | None = None  # the SDK sends "" on creation; the server decides the state
     tags: NullableList[str] = []
     use_dependencies: bool | None = None

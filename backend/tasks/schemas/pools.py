@@ -9,6 +9,7 @@ from backend.tasks.schemas.common import (
     JsonObject,
     KeyValue,
     NullableList,
+    PlainText,
     Privileges,
     PublicModel,
     RetrySettings,
@@ -30,9 +31,9 @@ class ElasticProperty(StrictInput):
 class PoolCreate(StrictInput):
     """Every key `qarnot.pool.Pool._to_json` (SDK 2.23.0) can send."""
 
-    name: str = Field(min_length=1, max_length=512)
+    name: PlainText = Field(min_length=1, max_length=512)
     profile: str = Field(min_length=1)
-    shortname: str | None = Field(default=None, max_length=512)
+    shortname: PlainText | None = Field(default=None, max_length=512)
     constants: NullableList[KeyValue] = []
     forced_constants: NullableList[JsonObject] = []
     constraints: NullableList[KeyValue] = []

@@ -11,6 +11,7 @@ from backend.tasks.schemas.common import (
     JsonObject,
     KeyValue,
     NullableList,
+    PlainText,
     Privileges,
     PublicModel,
     RetrySettings,
@@ -33,11 +34,11 @@ class Dependencies(StrictInput):
 class TaskCreate(StrictInput):
     """Every key `qarnot.task.Task._to_json` (SDK 2.23.0) can send, plus `hearthPriority`."""
 
-    name: str = Field(min_length=1, max_length=512)
+    name: PlainText = Field(min_length=1, max_length=512)
     profile: str | None = None
     pool_uuid: str | None = None
     job_uuid: str | None = None
-    shortname: str | None = Field(default=None, max_length=512)
+    shortname: PlainText | None = Field(default=None, max_length=512)
     project_uuid: str | None = None
     constants: NullableList[KeyValue] = []
     constraints: NullableList[KeyValue] = []

@@ -162,6 +162,16 @@ def test_frame_count_form_limits(api: Api, scene: str) -> None:
         ("HEARTH_DEADLINE", "tomorrow", ["HEARTH_DEADLINE", "ISO 8601"]),
         ("HEARTH_DEADLINE", "2026-12-24T18:00:00", ["HEARTH_DEADLINE", "time zone"]),
         ("BLEND_FOMRAT", "PNG", ["BLEND_FOMRAT", "BLEND_FORMAT"]),
+        ("BLEND_SCENE", "Scene\x00evil", ["BLEND_SCENE", "control character", "'\\x00'", "position 5"]),
+        ("BLEND_SCENE", "Scene\n--python x.py", ["BLEND_SCENE", "control character", "'\\n'"]),
+        ("BLEND_SCENE", "s" * 256, ["BLEND_SCENE", "256 characters", "at most 255"]),
+        ("BLEND_CAMERA", "Cam\x1b[2J", ["BLEND_CAMERA", "control character", "'\\x1b'"]),
+        ("BLEND_CAMERA", "Cam\x00", ["BLEND_CAMERA", "control character", "'\\x00'"]),
+        ("BLEND_CAMERA", "c" * 256, ["BLEND_CAMERA", "at most 255"]),
+        ("BLEND_FILE", "shots/ma\tin.blend", ["BLEND_FILE", "control character"]),
+        ("MY_VARIABLE", "a\x00b", ["MY_VARIABLE", "NUL"]),
+        ("BAD\x00KEY", "x", ["constant name", "control characters"]),
+        ("A=B", "x", ["constant name", "'='"]),
     ],
 )
 def test_constants_are_validated_with_clear_messages(
@@ -169,6 +179,30 @@ def test_constants_are_validated_with_clear_messages(
 ) -> None:
     constants = [{"key": "BLEND_FILE", "value": "shots/main.blend"}, {"key": key, "value": value}]
     _rejected(api, 400, *fragments, constants=constants)
+
+
+@pytest.mark.parametrize("field", ["name", "shortname"])
+@pytest.mark.parametrize("text", ["shot\x00010", "line\nbreak", "bell\x07", "c1\x85"])
+def test_task_names_reject_control_characters(api: Api, scene: str, field: str, text: str) -> None:
+    _rejected(api, 400, field, "control characters", **{field: text})
+
+
+def test_pool_and_job_names_reject_control_characters(api: Api) -> None:
+    pool = api.post("/pools", json={"name": "p\x00ool", "profile": "blender", "instanceCount": 1})
+    assert pool.status_code == 400 and "control characters" in pool.json()["message"], pool.text
+    job = api.post("/jobs", json={"name": "jo\nb"})
+    assert job.status_code == 400 and "control characters" in job.json()["message"], job.text
+
+
+def test_plain_names_and_scene_names_still_pass(api: Api, scene: str) -> None:
+    constants = [
+        {"key": "BLEND_FILE", "value": "shots/main.blend"},
+        {"key": "BLEND_SCENE", "value": "Scène 2 (final)"},
+        {"key": "BLEND_CAMERA", "value": "CAM.001"},
+        {"key": "MY_NOTES", "value": "line one\nline two"},
+    ]
+    response = api.post("/tasks", json=task_body(name="Shot 010 — éclairage", constants=constants))
+    assert response.status_code == 201, response.text
 
 
 def test_valid_constants_set_scheduling_fields(api: Api, scene: str) -> None:
