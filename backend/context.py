@@ -32,7 +32,8 @@ class FarmContext:
     previews: PreviewStore
     base_url: str = field(default="")
     node_url: str = field(default="")  # where heater nodes connect: base_url, or the mTLS listener
-    node_port: int | None = None  # set when nodes must use their own mTLS listener
+    # The mTLS listeners' ports: when set, node routes are refused on any other listener.
+    node_ports: frozenset[int] = frozenset()
     # Set when the server stops: long polls answer at once instead of holding the shutdown up.
     shutting_down: threading.Event = field(default_factory=threading.Event)
 

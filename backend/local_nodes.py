@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import subprocess
@@ -12,21 +11,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 from backend.context import FarmContext
+from backend.local_tls import LocalNodeTls
+from backend.node.lifetime import die_with_parent
 
 STOP_GRACE_S = 10.0
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    """Runs in the child before exec: a local node must not outlive a killed farm server."""
-    # Off Linux there is no libc.so.6; the node then notices the lost server through failing heartbeats.
-    with contextlib.suppress(OSError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _node_preexec(cpus: set[int] | None) -> Callable[[], None]:
+    # A local node must not outlive a killed farm server (off Linux it notices through failing heartbeats).
+    die = die_with_parent(signal.SIGTERM)
+
     def preexec() -> None:
-        _die_with_parent()
+        die()
         if cpus:
             # A node owns its cores, as a heater's own computer would: Blender's idle worker threads
             # spin-wait, and two nodes sharing every core steal each other's cycles (halving throughput).
@@ -45,8 +41,18 @@ def node_cpus(index: int, count: int, available: list[int]) -> set[int] | None:
 
 
 class LocalNodes:
-    def __init__(self, ctx: FarmContext, count: int, server_url: str, *, threads_per_node: int = 1) -> None:
+    def __init__(
+        self,
+        ctx: FarmContext,
+        count: int,
+        server_url: str,
+        *,
+        threads_per_node: int = 1,
+        tls: LocalNodeTls | None = None,
+    ) -> None:
+        """With `tls`, the nodes connect over mTLS: they pin its CA and present a certificate it issued."""
         self._ctx = ctx
+        self._tls = tls
         self._count = count
         self._server_url = server_url
         self._threads = threads_per_node
@@ -72,6 +78,10 @@ class LocalNodes:
             "--threads", str(len(cpus) if cpus else self._threads),
             "--heartbeat", str(self._heartbeat_s),
         ]  # fmt: skip
+        if self._tls is not None:
+            cert, key = self._tls.issue_node(name)
+            command += ["--ca-cert", str(self._tls.ca_path)]
+            command += ["--client-cert", str(cert), "--client-key", str(key)]
         env = {**os.environ, "HEARTH_NODE_TOKEN": token}
         return subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, preexec_fn=_node_preexec(cpus))  # noqa: PLW1509
 

@@ -1,7 +1,8 @@
 """FarmServer: binds the listening sockets, builds the context and serves the app with uvicorn.
 
 With a client CA (mTLS), heater nodes get a listener of their own that demands a client
-certificate during the TLS handshake; node routes are refused on the public listener.
+certificate during the TLS handshake; node routes are refused on the public listener. With TLS on,
+the local nodes get a loopback mTLS listener of their own, under a CA minted for this run.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from backend.context import FarmContext, build_context
 from backend.housekeeping import Housekeeping
 from backend.local_account import ensure_local_account
 from backend.local_nodes import LocalNodes
+from backend.local_tls import LOOPBACK, LocalNodeTls
 
 READY_MARKER = "HEARTH_READY"
 STOP_TIMEOUT_S = 10.0
@@ -72,33 +74,54 @@ class FarmServer:
         self.settings = settings
         main_socket = _bind(settings.host, settings.port)
         node_socket = _bind(settings.host, settings.node_port) if settings.client_ca else None
+        local_tls = None
+        if settings.tls_cert and settings.local_nodes > 0:
+            local_tls = LocalNodeTls(settings.data_dir / "local-nodes-tls")
+        local_socket = _bind(LOOPBACK, 0) if local_tls else None
         self.port: int = main_socket.getsockname()[1]
         self.ctx: FarmContext = build_context(settings)
         self.ctx.base_url = settings.base_url(self.port)
         self.ctx.node_url = self.ctx.base_url
+        node_ports: set[int] = set()
         if node_socket is not None:
             self.ctx.node_url = settings.base_url(node_socket.getsockname()[1], public=False)
-            self.ctx.node_port = node_socket.getsockname()[1]
+            node_ports.add(node_socket.getsockname()[1])
+        local_url = self.ctx.node_url
+        if local_socket is not None:
+            local_url = f"https://{LOOPBACK}:{local_socket.getsockname()[1]}"
+            if settings.client_ca:
+                node_ports.add(local_socket.getsockname()[1])
+        self.ctx.node_ports = frozenset(node_ports)
         self.local_credentials = ensure_local_account(self.ctx)
         app = create_app(self.ctx)
-        self._listeners = [_Listener(main_socket, self._config(app, client_ca=False), "farm-api")]
-        if node_socket is not None:
-            self._listeners.append(_Listener(node_socket, self._config(app, client_ca=True), "farm-nodes"))
+        self._listeners = [_Listener(main_socket, self._config(app, self._server_tls()), "farm-api")]
+        if node_socket is not None and settings.client_ca:
+            tls = self._server_tls() | self._client_tls(settings.client_ca)
+            self._listeners.append(_Listener(node_socket, self._config(app, tls), "farm-nodes"))
+        if local_socket is not None and local_tls is not None:
+            tls = {"ssl_certfile": str(local_tls.server_cert), "ssl_keyfile": str(local_tls.server_key)}
+            tls |= self._client_tls(local_tls.ca_path)
+            self._listeners.append(_Listener(local_socket, self._config(app, tls), "farm-local-nodes"))
         self.housekeeping = Housekeeping(self.ctx)
-        self.local_nodes = LocalNodes(self.ctx, settings.local_nodes, self.ctx.node_url)
+        self.local_nodes = LocalNodes(self.ctx, settings.local_nodes, local_url, tls=local_tls)
 
     @property
     def base_url(self) -> str:
         return self.ctx.base_url
 
-    def _config(self, app: object, *, client_ca: bool) -> uvicorn.Config:
+    def _server_tls(self) -> dict[str, object]:
         s = self.settings
-        tls: dict[str, object] = {}
-        if s.tls_cert:
-            tls = {"ssl_certfile": str(s.tls_cert), "ssl_keyfile": str(s.tls_key) if s.tls_key else None}
-        if client_ca and s.client_ca:
-            # The handshake itself refuses a node without a certificate signed by this CA.
-            tls |= {"ssl_ca_certs": str(s.client_ca), "ssl_cert_reqs": ssl.CERT_REQUIRED}
+        if not s.tls_cert:
+            return {}
+        return {"ssl_certfile": str(s.tls_cert), "ssl_keyfile": str(s.tls_key) if s.tls_key else None}
+
+    @staticmethod
+    def _client_tls(client_ca: object) -> dict[str, object]:
+        # The handshake itself refuses a node without a certificate signed by this CA.
+        return {"ssl_ca_certs": str(client_ca), "ssl_cert_reqs": ssl.CERT_REQUIRED}
+
+    @staticmethod
+    def _config(app: object, tls: dict[str, object]) -> uvicorn.Config:
         return uvicorn.Config(
             app,  # type: ignore[arg-type]
             log_level="warning",

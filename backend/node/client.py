@@ -54,16 +54,24 @@ class NodeClient:
         self._session = requests.Session()
         self._session.headers["Authorization"] = token
         tls = tls or TlsConfig()
-        self._session.verify = tls.ca or True
+        # Given on every request: requests lets $REQUESTS_CA_BUNDLE / $CURL_CA_BUNDLE override a session's
+        # `verify`, which would silently swap the farm's CA for the system bundle.
+        self._verify: str | bool = tls.ca or True
+        self._cert: str | tuple[str, str] | None = None
         if tls.cert:
-            self._session.cert = (tls.cert, tls.key) if tls.key else tls.cert
+            self._cert = (tls.cert, tls.key) if tls.key else tls.cert
 
     def _call(
         self, method: str, path: str, *, read_timeout_s: float = READ_TIMEOUT_S, **kwargs: Any
     ) -> requests.Response:
         try:
             response = self._session.request(
-                method, self._base + path, timeout=(CONNECT_TIMEOUT_S, read_timeout_s), **kwargs
+                method,
+                self._base + path,
+                timeout=(CONNECT_TIMEOUT_S, read_timeout_s),
+                verify=self._verify,
+                cert=self._cert,
+                **kwargs,
             )
         except requests.RequestException as exc:
             raise ServerUnavailableError(f"{method} {path}: {exc.__class__.__name__}: {exc}") from exc

@@ -46,7 +46,7 @@ Farm = Annotated[FarmContext, Depends(farm)]
 
 def authenticated_node(request: Request, ctx: Farm) -> NodeIdentity:
     server = request.scope.get("server") or (None, None)
-    if ctx.node_port is not None and server[1] != ctx.node_port:
+    if ctx.node_ports and server[1] not in ctx.node_ports:
         # With mTLS on, only the node listener (which verified a client certificate) may serve nodes.
         raise HTTPException(403, f"node traffic must use the mTLS node listener at {ctx.node_url}")
     header = request.headers.get("authorization", "")
