@@ -14,6 +14,24 @@ BPY_TIMEOUT_S = 120.0
 SEQUENCE_FRAMES = 3
 UDIM_TILES = (1001, 1002)
 
+# Where each textured cube stands (x, metres) in a row seen from the front by an orthographic camera;
+# the library's cube stands at "lib_tex" through the collection instance.
+CUBE_SIZE_M = 1.0
+SLOTS_M = {
+    "abs_tex": 0.0,
+    "rel_tex": 1.5,
+    "seq_tex": 3.0,
+    "udim_tex": 4.5,
+    "lib_tex": 6.0,
+    "missing_tex": 7.5,
+}
+CAMERA_X_M = 3.75
+ORTHO_SCALE_M = 9.5  # the frame's width, in metres
+
+ABS_RGB = (200, 30, 30)
+REL_RGB = (30, 200, 30)
+LIB_RGB = (200, 200, 30)
+
 # Runs in a fresh interpreter with the bpy module; arguments arrive as one JSON object in argv[1].
 _BUILD_SCRIPT = r"""
 import json, sys
@@ -22,12 +40,16 @@ import bpy
 cfg = json.loads(sys.argv[1])
 
 def textured_material(name, image):
+    # Emission: the texture's colour reaches the pixels whatever the lighting, so a lost texture shows.
     mat = bpy.data.materials.new(name)
     mat.use_nodes = True
-    tex = mat.node_tree.nodes.new("ShaderNodeTexImage")
+    nodes, links = mat.node_tree.nodes, mat.node_tree.links
+    tex = nodes.new("ShaderNodeTexImage")
     tex.image = image
-    bsdf = mat.node_tree.nodes.get("Principled BSDF")
-    mat.node_tree.links.new(tex.outputs["Color"], bsdf.inputs["Base Color"])
+    tex.interpolation = "Closest"
+    emit = nodes.new("ShaderNodeEmission")
+    links.new(tex.outputs["Color"], emit.inputs["Color"])
+    links.new(emit.outputs["Emission"], nodes.get("Material Output").inputs["Surface"])
     return mat
 
 def image(path, stored_path, name, source="FILE"):
@@ -40,7 +62,7 @@ def image(path, stored_path, name, source="FILE"):
 # 1. The library: a collection with a cube that uses its own relative texture.
 bpy.ops.wm.read_factory_settings(use_empty=True)
 bpy.ops.wm.save_as_mainfile(filepath=cfg["lib_blend"])
-bpy.ops.mesh.primitive_cube_add(size=1.0)
+bpy.ops.mesh.primitive_cube_add(size=cfg["size"])
 lib_cube = bpy.context.active_object
 lib_cube.name = "LibCube"
 lib_image = image(cfg["lib_tex"], cfg["lib_tex_stored"], "lib_tex")
@@ -61,6 +83,7 @@ scene.cycles.device = "CPU"
 scene.cycles.samples = 1
 scene.render.resolution_x = 32
 scene.render.resolution_y = 18
+scene.view_settings.view_transform = "Standard"  # pixels keep the textures' colours
 images = [
     image(cfg["abs_tex"], cfg["abs_tex"], "abs_tex"),
     image(cfg["rel_tex"], "//textures/rel_tex.png", "rel_tex"),
@@ -72,8 +95,8 @@ if cfg["missing"]:
     missing.source = "FILE"
     missing.filepath = "//textures/missing.png"
     images.append(missing)
-for i, img in enumerate(images):
-    bpy.ops.mesh.primitive_cube_add(size=1.0, location=(2.0 * i, 0.0, 0.0))
+for img in images:
+    bpy.ops.mesh.primitive_cube_add(size=cfg["size"], location=(cfg["slots"][img.name], 0.0, 0.0))
     ob = bpy.context.active_object
     ob.name = "Cube_" + img.name
     ob.data.materials.append(textured_material("Mat_" + img.name, img))
@@ -83,9 +106,13 @@ with bpy.data.libraries.load("//libs/lib.blend", link=True, relative=True) as (s
 inst = bpy.data.objects.new("LibInstance", None)
 inst.instance_type = "COLLECTION"
 inst.instance_collection = dst.collections[0]
+inst.location = (cfg["slots"]["lib_tex"], 0.0, 0.0)
 scene.collection.objects.link(inst)
-bpy.ops.object.camera_add(location=(3.0, -8.0, 3.0), rotation=(1.2, 0.0, 0.0))
+# Front view, orthographic: every cube in its own column of the frame (see object_pixel()).
+bpy.ops.object.camera_add(location=(cfg["camera_x"], -10.0, 0.0), rotation=(1.5707963, 0.0, 0.0))
 scene.camera = bpy.context.active_object
+scene.camera.data.type = "ORTHO"
+scene.camera.data.ortho_scale = cfg["ortho_scale"]
 bpy.ops.wm.save_mainfile(compress=True, relative_remap=False)
 print("SCENE_OK", json.dumps({i.name: i.filepath for i in bpy.data.images}))
 """
@@ -133,6 +160,21 @@ class Scene:
     missing_texture: Path | None
 
 
+def sequence_rgb(index: int) -> tuple[int, int, int]:
+    return (30, 30, 60 * (index + 1))
+
+
+def udim_rgb(index: int) -> tuple[int, int, int]:
+    return (90, 60 * (index + 1), 30)
+
+
+def object_pixel(image_name: str, width: int, height: int) -> tuple[int, int]:
+    """(column, row) of the centre of the cube textured with `image_name` in a frame of that size."""
+    px_per_m = width / ORTHO_SCALE_M  # landscape: the orthographic scale spans the width
+    column = width / 2 + (SLOTS_M[image_name] - CAMERA_X_M) * px_per_m
+    return int(column), height // 2
+
+
 def write_png(path: Path, rgb: tuple[int, int, int], size: int = 4) -> None:
     """Write a tiny solid-colour PNG without any imaging library."""
 
@@ -168,13 +210,13 @@ def make_scene(root: Path, *, missing: bool = False, lib_texture_outside: bool =
         missing_texture=folder / "textures" / "missing.png" if missing else None,
     )
     scene.lib_blend.parent.mkdir(parents=True, exist_ok=True)
-    write_png(abs_tex, (200, 30, 30))
-    write_png(scene.rel_texture, (30, 200, 30))
-    write_png(scene.lib_texture, (200, 200, 30))
+    write_png(abs_tex, ABS_RGB)
+    write_png(scene.rel_texture, REL_RGB)
+    write_png(scene.lib_texture, LIB_RGB)
     for i, frame in enumerate(seq):
-        write_png(frame, (30, 30, 60 * (i + 1)))
+        write_png(frame, sequence_rgb(i))
     for i, tile in enumerate(udim):
-        write_png(tile, (90, 60 * (i + 1), 30))
+        write_png(tile, udim_rgb(i))
     cfg = {
         "main_blend": str(scene.main_blend),
         "lib_blend": str(scene.lib_blend),
@@ -186,6 +228,10 @@ def make_scene(root: Path, *, missing: bool = False, lib_texture_outside: bool =
         "lib_tex": str(scene.lib_texture),
         "lib_tex_stored": str(scene.lib_texture) if lib_texture_outside else "//lib_tex.png",
         "missing": missing,
+        "size": CUBE_SIZE_M,
+        "slots": SLOTS_M,
+        "camera_x": CAMERA_X_M,
+        "ortho_scale": ORTHO_SCALE_M,
     }
     _run_bpy(_BUILD_SCRIPT, json.dumps(cfg), "SCENE_OK")
     return scene

@@ -12,14 +12,23 @@ import pytest
 from PIL import Image
 
 from render_client.cli import main as hearth
-from tests.client.scene_factory import make_scene
+from tests.client.scene_factory import (
+    ABS_RGB,
+    LIB_RGB,
+    REL_RGB,
+    make_scene,
+    object_pixel,
+    sequence_rgb,
+    udim_rgb,
+)
 from tests.e2e.local_render import max_pixel_difference, render_locally
 from tests.farm_harness import start_farm_process, stop_process
 
 FRAMES = list(range(1, 7))
 SAMPLES = 4
+COLOUR_TOLERANCE = 6  # 0-255 per channel: emission shading, Standard view transform
 
-# The generated scene has no light; a sun and a grey world make its textures show in the pixels.
+# The generated scene has no light; a sun and a grey world light it (its emissive cubes show regardless).
 _LIGHT_IT = r"""
 import sys
 import bpy
@@ -63,10 +72,30 @@ def test_every_kind_of_dependency_packs_and_renders_like_the_original(
         farm_frame = tmp_path / "out" / path.name
         assert max_pixel_difference(farm_frame, path) <= 2, f"frame {frame} differs from the local render"
     assert {p: p.stat().st_mtime_ns for p in before} == before, "the user's files were modified"
-    assert distinct_colours(tmp_path / "out" / "frame_0001.png") >= 4, "textures should show in the frame"
+    # Each texture in its own cube, each cube in its own place: a lost file shows as the wrong colour
+    # (Blender's magenta) exactly where that texture should be, even if the local render lost it too.
+    expected = {
+        "abs_tex": ABS_RGB,  # outside the scene folder, stored absolute: rewritten in the packed copy
+        "rel_tex": REL_RGB,
+        "udim_tex": udim_rgb(0),  # outside the scene folder; the cubes' UVs lie on tile 1001
+        "lib_tex": LIB_RGB,  # the linked library's own relative texture
+    }
+    for frame in (1, 3):
+        colours = {**expected, "seq_tex": sequence_rgb(frame - 1)}  # the sequence follows the frame
+        seen = colours_at(tmp_path / "out" / f"frame_{frame:04d}.png", list(colours))
+        for name, rgb in colours.items():
+            assert max(abs(a - b) for a, b in zip(seen[name], rgb, strict=True)) <= COLOUR_TOLERANCE, (
+                f"frame {frame}: the cube textured with {name} is {seen[name]}, not {rgb}"
+            )
 
 
-def distinct_colours(png: Path) -> int:
-    """Coarse colour count: a frame with missing textures is a few flat colours (or magenta)."""
-    pixels = np.asarray(Image.open(png).convert("RGB")) // 32
-    return len({tuple(p) for row in pixels for p in row})
+def colours_at(png: Path, names: list[str]) -> dict[str, tuple[int, ...]]:
+    """The median colour of a 3x3 patch at the centre of each named texture's cube."""
+    pixels = np.asarray(Image.open(png).convert("RGB"))
+    height, width = pixels.shape[:2]
+    found: dict[str, tuple[int, ...]] = {}
+    for name in names:
+        column, row = object_pixel(name, width, height)
+        patch = pixels[row - 1 : row + 2, column - 1 : column + 2].reshape(-1, 3)
+        found[name] = tuple(int(v) for v in np.median(patch, axis=0))
+    return found
