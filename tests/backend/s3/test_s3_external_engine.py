@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
@@ -57,3 +61,50 @@ def farm(tmp_path: Path, moto_endpoint: str) -> Iterator[RunningFarm]:
     )
     with farm_in_thread(tmp_path / "farm", storage_engine="s3", external_s3=external) as running:
         yield running
+
+
+def _moto_client(moto_endpoint: str) -> Any:
+    return boto3.client(
+        "s3",
+        endpoint_url=moto_endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    )
+
+
+def test_objects_land_in_the_external_store(s3: Any, bucket: str, moto_endpoint: str) -> None:
+    """Read moto directly: the farm must have stored the bytes there, not anywhere else."""
+    s3.put_object(Bucket=bucket, Key="scene/a.txt", Body=b"hello moto", Metadata={"shot": "010"})
+    part = os.urandom(5 * 1024 * 1024)
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="scene/big.bin")
+    parts = [
+        {
+            "PartNumber": n,
+            "ETag": s3.upload_part(
+                Bucket=bucket, Key="scene/big.bin", UploadId=upload["UploadId"], PartNumber=n, Body=part
+            )["ETag"],
+        }
+        for n in (1, 2)
+    ]
+    s3.complete_multipart_upload(
+        Bucket=bucket, Key="scene/big.bin", UploadId=upload["UploadId"], MultipartUpload={"Parts": parts}
+    )
+
+    moto = _moto_client(moto_endpoint)
+    try:
+        external = f"h-{bucket}"
+        listed = moto.list_objects_v2(Bucket=external).get("Contents", [])
+        assert {o["Key"]: o["Size"] for o in listed} == {"scene/a.txt": 10, "scene/big.bin": 2 * len(part)}
+        small = moto.get_object(Bucket=external, Key="scene/a.txt")
+        assert small["Body"].read() == b"hello moto"
+        assert small["ETag"] == f'"{hashlib.md5(b"hello moto").hexdigest()}"'
+        assert small["Metadata"] == {"shot": "010"}
+        assert moto.get_object(Bucket=external, Key="scene/big.bin")["Body"].read() == part + part
+        assert s3.head_object(Bucket=bucket, Key="scene/a.txt")["ETag"] == small["ETag"]
+
+        s3.delete_object(Bucket=bucket, Key="scene/a.txt")
+        remaining = [o["Key"] for o in moto.list_objects_v2(Bucket=external).get("Contents", [])]
+        assert remaining == ["scene/big.bin"]
+    finally:
+        moto.close()
