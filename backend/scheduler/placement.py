@@ -47,7 +47,8 @@ class FrameView:
     policy: Policy = Policy.HEAT_FIRST
     deadline_in_s: float | None = None  # time left until the task's deadline
     estimated_runtime_s: float = 0.0
-    blocked_nodes: frozenset[str] = frozenset()
+    blocked_nodes: frozenset[str] = frozenset()  # never these (blocklisted for the task)
+    failed_nodes: frozenset[str] = frozenset()  # nodes this frame already failed or was lost on
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,8 @@ def place(
         if not available:
             break
         candidates = [n for n in available.values() if n.node_id not in frame.blocked_nodes]
+        # A retry goes to another node whenever one is free; only then back to a node that failed it.
+        candidates = [n for n in candidates if n.node_id not in frame.failed_nodes] or candidates
         if not candidates:
             continue
         choice = _choose_node(frame, candidates, max_wait_s)

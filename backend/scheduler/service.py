@@ -204,6 +204,7 @@ class Scheduler:
             return []
         task_ids = {task.id for _, task in rows}
         blocked = self._blocked_nodes(session, task_ids)
+        failed = self._failed_nodes(session, {instance.id for instance, _ in rows if instance.attempt_count})
         runtimes = self._median_runtimes(session, task_ids)
         now = utcnow()
         frames = []
@@ -225,6 +226,7 @@ class Scheduler:
                     deadline_in_s=(task.deadline - now).total_seconds() if task.deadline else None,
                     estimated_runtime_s=runtimes.get(task.id, 0.0),
                     blocked_nodes=frozenset(blocked.get(task.id, ())),
+                    failed_nodes=frozenset(failed.get(instance.id, ())),
                 )
             )
         return frames
@@ -241,6 +243,22 @@ class Scheduler:
         for task_id, node_name in rows:
             blocked.setdefault(task_id, set()).add(node_name)
         return blocked
+
+    @staticmethod
+    def _failed_nodes(session: Session, instance_pks: set[int]) -> dict[int, set[str]]:
+        """The nodes each frame failed on or was lost with, so its retry can go elsewhere."""
+        if not instance_pks:
+            return {}
+        rows = session.execute(
+            select(FrameAttempt.instance_pk, FrameAttempt.node_name)
+            .where(FrameAttempt.instance_pk.in_(instance_pks))
+            .where(FrameAttempt.outcome.in_([AttemptOutcome.FAILED, AttemptOutcome.LOST]))
+            .distinct()
+        ).all()
+        failed: dict[int, set[str]] = {}
+        for instance_pk, node_name in rows:
+            failed.setdefault(instance_pk, set()).add(node_name)
+        return failed
 
     @staticmethod
     def _median_runtimes(session: Session, task_ids: set[int]) -> dict[int, float]:

@@ -83,3 +83,13 @@ def test_blocklisted_nodes_are_never_chosen_and_one_frame_per_node() -> None:
     chosen = place([frame(1, blocked_nodes=frozenset({"bad"})), frame(2), frame(3)], nodes)
 
     assert {(a.frame_id, a.node_id) for a in chosen} == {(1, "good"), (2, "bad")}
+
+
+def test_a_retried_frame_avoids_the_nodes_it_failed_on_while_another_is_free() -> None:
+    retried = frame(1, waited=60.0, failed_nodes=frozenset({"coldest"}))
+
+    elsewhere = place([retried], [node("coldest", 10.0), node("other", 21.0)])
+    only_one_free = place([retried], [node("coldest", 10.0)])
+
+    assert [(a.node_id, a.heat_wanted) for a in elsewhere] == [("other", False)]
+    assert [a.node_id for a in only_one_free] == ["coldest"]

@@ -141,6 +141,20 @@ def test_a_failing_frame_is_retried_on_other_nodes_then_fails_the_task(farm: Any
         assert "frame 7: Blender crashed again" in task.errors[-1]["message"]
 
 
+def test_a_failed_frame_goes_to_the_other_waiting_node_even_if_its_room_is_warmer(farm: Any) -> None:
+    db, scheduler, _, account = farm
+    add_task(db, account, [7], max_per_instance_retries=2)
+    coldest = NodeView("n1", room_c=15.0, setpoint_c=20.0, wants_heat=True, predicted_overshoot_k=0.0)
+    first = scheduler.offer("n1", coldest)
+    assert first is not None and scheduler.offer("n2", cold("n2")) is None  # n2 now waits too
+    assert scheduler.fail("n1", first.attempt_id, "Blender crashed")
+
+    assert scheduler.offer("n1", coldest) is None
+    retry = scheduler.offer("n2", cold("n2"))
+
+    assert retry is not None and (retry.frame, retry.attempt) == (7, 2)
+
+
 def test_a_node_that_fails_three_frames_of_a_task_is_blocklisted(farm: Any) -> None:
     db, scheduler, _, account = farm
     add_task(db, account, [1, 2, 3, 4], max_per_instance_retries=5)
