@@ -26,6 +26,9 @@ class JobState:
     downloaded: list[str] = field(default_factory=list)
     carbon: tuple[str, ...] = ()
     thread_name: str = ""
+    login_server: str = ""  # the farm the login check last answered for
+    login_ok: bool | None = None
+    login_text: str = ""
 
     @property
     def latest_frame(self) -> str:
@@ -57,6 +60,8 @@ class JobState:
                 self.status = f"{state}: {done}/{self.frames_total} frames"
             case msg.Carbon(lines=lines):
                 self.carbon = lines
+            case msg.LoginStatus(server=server, ok=ok, text=text):
+                self.login_server, self.login_ok, self.login_text = server, ok, text
             case msg.Finished(ok=ok, text=text, thread_name=name):
                 self.running, self.ok, self.thread_name = False, ok, name
                 if ok:

@@ -63,3 +63,15 @@ def download_job(login: FarmLogin, task_uuid: str, dest: Path, post: Post) -> Ba
         submit.download_results(login, task_uuid, dest, post, cancel)
 
     return BackgroundJob(work, post, "hearth-download")
+
+
+def login_check_job(login: FarmLogin, post: Post) -> BackgroundJob:
+    def work(post: Post, _cancel: threading.Event) -> None:
+        try:
+            from . import submit
+
+            submit.check_login(login, post)
+        except Exception as exc:  # posted as a login status: a Finished here would end the submit job's state
+            post(msg.LoginStatus(login.server, False, f"cannot check the login: {exc!r}"))
+
+    return BackgroundJob(work, post, "hearth-login")

@@ -65,6 +65,15 @@ class Carbon:
 
 
 @dataclass(frozen=True)
+class LoginStatus:
+    """The result of checking the farm login: a token found and accepted by the farm (`ok`), or why not."""
+
+    server: str
+    ok: bool
+    text: str
+
+
+@dataclass(frozen=True)
 class Finished:
     """The job ended: `ok` with the final task state, or not with an error message to show."""
 
@@ -83,5 +92,6 @@ Message = (
     | FrameDownloaded
     | TaskState
     | Carbon
+    | LoginStatus
     | Finished
 )

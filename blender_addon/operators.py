@@ -196,7 +196,33 @@ class HEARTH_OT_download(bpy.types.Operator):  # type: ignore[misc]  # noqa: N80
         return {"FINISHED"}
 
 
-CLASSES = (HEARTH_OT_submit, HEARTH_OT_cancel, HEARTH_OT_open_latest, HEARTH_OT_download)
+class HEARTH_OT_check_login(bpy.types.Operator):  # type: ignore[misc]  # noqa: N801 (Blender naming)
+    """Check the farm login again (token and farm), in the background"""
+
+    bl_idname = "hearth.check_login"
+    bl_label = "Check Hearth Login"
+
+    def execute(self, context: Any) -> set[str]:
+        error = online_refusal() or bundled_import_error()
+        try:
+            prefs = preferences.get(context)
+            login = resolve_farm(prefs.farm_url if prefs else "")
+        except RequestError as exc:
+            error = error or str(exc)
+        if error:
+            self.report({"ERROR"}, error)
+            return {"CANCELLED"}
+        RUNNER.check_login(login.server, lambda post: launch.login_check_job(login, post), force=True)
+        return {"FINISHED"}
+
+
+CLASSES = (
+    HEARTH_OT_submit,
+    HEARTH_OT_cancel,
+    HEARTH_OT_open_latest,
+    HEARTH_OT_download,
+    HEARTH_OT_check_login,
+)
 
 
 def menu_entry(self: Any, _context: Any) -> None:

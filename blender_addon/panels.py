@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import bpy
 
-from . import preferences
+from . import launch, operators, preferences
+from .job_request import RequestError, resolve_farm
 from .runner import RUNNER
 
 SHOWN_FRAMES = 4
 SHOWN_LINES = 6
 
 
-def _login_text(context: Any) -> str:
+def login_line(context: Any) -> tuple[str, str]:
+    """(text, icon) for the farm and its login; the check itself runs on a thread (keyring, network)."""
     prefs = preferences.get(context)
-    server = os.environ.get("HEARTH_SERVER") or (prefs.farm_url if prefs else "")
-    if not server:
-        return "No farm: set its URL in the add-on preferences"
-    # Reading the keyring can block on D-Bus, so the panel never does; the job reports a missing token.
-    source = "HEARTH_TOKEN" if os.environ.get("HEARTH_TOKEN") else "keyring / Hearth app login"
-    return f"{server} (token from {source})"
+    try:
+        login = resolve_farm(prefs.farm_url if prefs else "")
+    except RequestError:
+        return "No farm: set its URL in the add-on preferences", "ERROR"
+    refusal = operators.online_refusal() or operators.bundled_import_error()
+    if refusal:
+        return f"{login.server}: not checked ({refusal})", "INFO"
+    RUNNER.check_login(login.server, lambda post: launch.login_check_job(login, post))
+    state = RUNNER.state
+    if state.login_server != login.server or state.login_ok is None:
+        return f"{login.server}: checking the login…", "TIME"
+    return f"{login.server}: {state.login_text}", "CHECKMARK" if state.login_ok else "ERROR"
 
 
 class RENDER_PT_hearth(bpy.types.Panel):  # type: ignore[misc]  # noqa: N801 (Blender naming)
@@ -34,7 +41,10 @@ class RENDER_PT_hearth(bpy.types.Panel):  # type: ignore[misc]  # noqa: N801 (Bl
     def draw(self, context: Any) -> None:
         layout = self.layout
         hearth = context.scene.hearth
-        layout.label(text=_login_text(context), icon="URL")
+        text, icon = login_line(context)
+        row = layout.row()
+        row.label(text=text, icon=icon)
+        row.operator("hearth.check_login", text="", icon="FILE_REFRESH")
         col = layout.column()
         col.prop(hearth, "frame_range", placeholder=f"{context.scene.frame_start}-{context.scene.frame_end}")
         col.prop(hearth, "samples")

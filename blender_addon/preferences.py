@@ -36,6 +36,9 @@ def _store_token(prefs: Any, _context: Any) -> None:
         LOGIN_NOTE["text"] = f"Hearth's bundled libraries are missing ({exc}); reinstall the extension"
         return
     LOGIN_NOTE["text"] = result.warning or f"Token stored in the system keyring for {prefs.farm_url}"
+    from .runner import RUNNER
+
+    RUNNER.login_asked = ""  # the panel checks the new token on its next draw
 
 
 class HearthPreferences(bpy.types.AddonPreferences):  # type: ignore[misc]

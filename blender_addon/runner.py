@@ -23,6 +23,9 @@ class BackgroundJob(Protocol):
     def start(self) -> None: ...
 
 
+MakeJob = Callable[[Callable[[msg.Message], None]], BackgroundJob]
+
+
 class Runner:
     """Holds at most one job; its thread posts messages, only the main thread folds them into `state`."""
 
@@ -32,32 +35,56 @@ class Runner:
         self.job: BackgroundJob | None = None
         self.last_login: Any = None  # FarmLogin of the last job, for "Download results"
         self.last_output_dir = ""
+        # The login check runs beside jobs, on its own thread and queue, so it never delays a submit.
+        self.login_inbox: queue.Queue[msg.Message] = queue.Queue()
+        self.login_job: BackgroundJob | None = None
+        self.login_asked = ""  # the farm the running or last check is for
 
     @property
     def busy(self) -> bool:
         return self.job is not None and self.job.thread.is_alive()
 
-    def start(
-        self, make_job: Callable[[Callable[[msg.Message], None]], BackgroundJob], keep: bool = False
-    ) -> None:
+    def start(self, make_job: MakeJob, keep: bool = False) -> None:
         # A fresh queue per job: a late message of an earlier job cannot reach the new state.
         self.inbox = queue.Queue()
         if not keep:
-            self.state = JobState()
+            old, self.state = self.state, JobState()
+            self.state.login_server, self.state.login_ok = old.login_server, old.login_ok
+            self.state.login_text = old.login_text
         self.state.running, self.state.ok, self.state.error = True, None, ""
         self.state.status = "Starting in the background"
         self.job = make_job(self.inbox.put)
         self.job.start()
-        if not bpy.app.timers.is_registered(_tick):
-            bpy.app.timers.register(_tick, first_interval=DRAIN_INTERVAL_S, persistent=True)
+        _ensure_timer()
+
+    @property
+    def checking_login(self) -> bool:
+        return self.login_job is not None and self.login_job.thread.is_alive()
+
+    def check_login(
+        self,
+        server: str,
+        make_job: MakeJob,
+        force: bool = False,
+    ) -> None:
+        """Starts a login check for `server` unless one ran or runs for it already (the panel calls this)."""
+        if self.checking_login or (server == self.login_asked and not force):
+            return
+        self.login_asked = server
+        self.login_job = make_job(self.login_inbox.put)
+        self.login_job.start()
+        _ensure_timer()
 
     def drain(self, timeout_s: float = 0.0) -> bool:
         """Applies every queued message; waits up to `timeout_s` for the first one. True if any arrived."""
         got = False
+        while not self.login_inbox.empty():
+            self.state.apply(self.login_inbox.get_nowait())
+            got = True
         try:
             message = self.inbox.get(timeout=timeout_s) if timeout_s > 0 else self.inbox.get_nowait()
         except queue.Empty:
-            return False
+            return got
         while True:
             self.state.apply(message)
             got = True
@@ -95,11 +122,16 @@ def _redraw() -> None:
                 area.tag_redraw()
 
 
+def _ensure_timer() -> None:
+    if not bpy.app.timers.is_registered(_tick):
+        bpy.app.timers.register(_tick, first_interval=DRAIN_INTERVAL_S, persistent=True)
+
+
 def _tick() -> float | None:
-    """Timer callback: fold messages into the state, redraw, stop once the job is over and drained."""
+    """Timer callback: fold messages into the state, redraw, stop once the jobs are over and drained."""
     if RUNNER.drain():
         _redraw()
-    if RUNNER.busy or not RUNNER.inbox.empty():
+    if RUNNER.busy or RUNNER.checking_login or not (RUNNER.inbox.empty() and RUNNER.login_inbox.empty()):
         return DRAIN_INTERVAL_S
     return None
 

@@ -96,6 +96,21 @@ def connect(login: FarmLogin) -> FarmClient:
     return FarmClient(login.server, token, retries=FARM_RETRIES)
 
 
+def check_login(login: FarmLogin, post: Post) -> None:
+    """Finds the token and asks the farm who it belongs to; posts the outcome as a LoginStatus."""
+    source = "HEARTH_TOKEN" if login.token else "the Hearth app's login / keyring"
+    try:
+        farm = connect(login)
+        email = farm.user_email()
+    except NotAuthorized as exc:
+        text = exc.message if login.token is None and "no token" in exc.message else f"token refused: {exc}"
+        post(msg.LoginStatus(login.server, False, text))
+    except HearthError as exc:
+        post(msg.LoginStatus(login.server, False, exc.message))
+    else:
+        post(msg.LoginStatus(login.server, True, f"logged in as {email} (token from {source})"))
+
+
 class Job:
     """One submission, run on the caller's (background) thread; it talks only through `post`."""
 
