@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO
 
+from backend.node.lifetime import die_with_parent
 from backend.node.worker_protocol import (
     DraftEnd,
     DraftStart,
@@ -97,6 +98,9 @@ class WorkerProcess:
             env=self._env,
             # Its own process group, so a cancel reaches anything Blender spawned too.
             start_new_session=True,
+            # ...which also puts it out of reach of a signal to the node's group: a SIGKILLed node
+            # would leave Blender rendering for nobody, so the kernel kills it with the node.
+            preexec_fn=die_with_parent(signal.SIGKILL),  # noqa: PLW1509
         )
         assert self._proc.stdout is not None and self._proc.stderr is not None
         self._threads = [

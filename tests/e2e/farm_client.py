@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,27 @@ def _children(pid: int) -> list[tuple[int, list[bytes]]]:
         if int(fields[1]) == pid and fields[0] != "Z":
             found.append((int(entry.name), cmdline))
     return found
+
+
+def node_worker_pids(node: int) -> list[int]:
+    """Blender workers the heater node process `node` started."""
+    return [pid for pid, cmdline in _children(node) if any(part.endswith(b"worker.py") for part in cmdline)]
+
+
+def running(pid: int) -> bool:
+    """True while `pid` is a live process (not gone, not a zombie awaiting its reaper)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2 :].split()[0] != "Z"
+
+
+def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} within {timeout_s} s"
+        time.sleep(0.05)  # polling a condition with a deadline
 
 
 def worker_pids(server_pid: int) -> list[int]:

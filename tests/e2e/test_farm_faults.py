@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import HEARTBEAT_TIMEOUT
-from tests.e2e.farm_client import Farm, first_event, node_pid
+from tests.e2e.farm_client import Farm, first_event, node_pid, node_worker_pids, running, wait_until
 from tests.farm_harness import start_farm_process, stop_process
 
 # Big enough that a frame takes a second or two, so a kill lands mid-frame.
@@ -26,8 +26,14 @@ def test_a_node_killed_mid_frame_loses_no_frame_and_leaves_no_duplicate(
     farm.upload_folder("killnode", scene)
     uuid = farm.submit("kill", "1-4", "killnode", "scene.blend", **SLOW)
     victim = first_event(farm, lambda e: e.task == uuid and e.kind == "frame-progress").data
+    victim_pid = node_pid(process.pid, victim["node"])
+    workers = node_worker_pids(victim_pid)
+    assert workers, "the node reported progress, so its Blender worker is running"
 
-    os.kill(node_pid(process.pid, victim["node"]), signal.SIGKILL)
+    os.kill(victim_pid, signal.SIGKILL)
+    wait_until(
+        lambda: not any(running(pid) for pid in workers), 5.0, "the killed node's Blender worker did not die"
+    )
     task = farm.wait_final(uuid)
 
     assert task["state"] == "Success", task["errors"]
