@@ -7,6 +7,7 @@ import http.client
 import json
 import os
 import signal
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,6 +42,18 @@ def start_partial_put(url: str, total_bytes: int) -> http.client.HTTPConnection:
     connection.endheaders()
     connection.send(os.urandom(total_bytes // 2))
     return connection
+
+
+def wait_for_partial_writes(data_dir: Path, count: int, min_bytes: int) -> None:
+    """Waits (polling) until the server is writing `count` in-flight bodies to its temp dir."""
+    tmp = data_dir / "objects" / "tmp"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        started = [f for f in tmp.iterdir() if f.is_file() and f.stat().st_size >= min_bytes]
+        if len(started) >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the server never started writing {count} in-flight uploads under {tmp}")
 
 
 @pytest.mark.timeout(180)
@@ -90,6 +103,8 @@ def test_sigkill_mid_upload_keeps_completed_work_and_hides_partial_objects(tmp_p
             "put_object", Params={"Bucket": "scene", "Key": "partial/single.bin"}
         )
         in_flight = [start_partial_put(part_url, 8 * MIB), start_partial_put(put_url, 8 * MIB)]
+        # Kill only once both torn bodies are on disk, so the restart really has partial files to hide.
+        wait_for_partial_writes(data_dir, count=2, min_bytes=MIB)
     finally:
         stop_process(process, signal.SIGKILL)
     for connection in in_flight:
