@@ -57,7 +57,7 @@ class BlobStore:
             digest = md5.hexdigest()
             if content_md5 is not None and content_md5 != digest:
                 raise BadDigest("the Content-MD5 you specified did not match what we received")
-            os.replace(tmp, self.path(name))
+            self._publish(tmp, name, durable=durable)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
@@ -75,11 +75,22 @@ class BlobStore:
             with open(tmp, "wb") as out:
                 size = fill(out.fileno())
                 os.fsync(out.fileno())
-            os.replace(tmp, self.path(name))
+            self._publish(tmp, name, durable=True)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
         return name, size
+
+    def _publish(self, tmp: Path, name: str, *, durable: bool) -> None:
+        """Renames a written temp file to its blob name; durable: the rename itself survives power loss.
+
+        fsync of the file makes its bytes durable, but the new directory entry lives in the directory:
+        without fsyncing that too, a power cut after the database commit could lose a referenced blob.
+        """
+        final = self.path(name)
+        os.replace(tmp, final)
+        if durable:
+            fsync_directory(final.parent)
 
     def remove(self, names: Iterable[str]) -> None:
         for name in names:
@@ -96,6 +107,18 @@ class BlobStore:
                     entry.unlink(missing_ok=True)
                     removed += 1
         return removed
+
+
+def fsync_directory(directory: Path) -> None:
+    """Makes renames into `directory` durable (POSIX; Windows cannot open directories, and NTFS
+    journals the rename with the file's metadata)."""
+    if os.name == "nt":
+        return
+    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _copy_all(src: int, dst: int, offset: int | None = None) -> int:
