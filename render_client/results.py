@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import functools
 import hashlib
 import os
 import queue
@@ -77,6 +78,14 @@ def local_path(dest: Path, key: str) -> Path:
     if any(p in ("", ".", "..") for p in parts) or "\\" in key:
         raise HearthError(f"the result bucket holds an unsafe name {key!r}; it was not downloaded")
     return dest.joinpath(*parts)
+
+
+@functools.cache
+def _file_mode() -> int:
+    """0666 minus the umask, as open() would give (0644 under the usual umask 022)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def farm_copy_path(path: Path) -> Path:
@@ -191,6 +200,7 @@ class ResultDownloader:
                     f"{key} arrived damaged ({digest.size_b} of {remote.size_b} bytes, or a checksum "
                     "mismatch); download it again"
                 )
+            os.chmod(tmp, _file_mode())  # mkstemp makes 0600; a frame is an ordinary file
             os.utime(tmp, (remote.modified_ts, remote.modified_ts))
             os.replace(tmp, target)
         except BaseException:

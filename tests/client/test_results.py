@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -124,3 +125,12 @@ def test_follow_results_downloads_on_events_and_sweeps_what_events_missed(
     outcomes = follow_results(downloader, "t1", lambda: final["done"], events)
     assert [o.key for o in outcomes] == ["frame_0001.png", "frame_0002.png", "frame_0003.png"]
     assert all((tmp_path / "out" / o.key).is_file() for o in outcomes)
+
+
+def test_downloaded_frames_get_the_usual_file_mode(s3: Any, bucket: str, tmp_path: Path) -> None:
+    s3.put_object(Bucket=bucket, Key="frames/0001.png", Body=b"png")
+    umask = os.umask(0o022)
+    os.umask(umask)
+    outcome = ResultDownloader(s3, bucket, tmp_path / "out").download("frames/0001.png")
+    assert outcome.status == "downloaded"
+    assert stat.S_IMODE(outcome.path.stat().st_mode) == 0o666 & ~umask  # 0644 under umask 022, not 0600
