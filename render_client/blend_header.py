@@ -58,14 +58,20 @@ def read_header(path: Path) -> BlendHeader:
         raise UnsupportedBlendFileError(
             f"Cannot read {path}: {exc}. Check that the file exists and is readable."
         ) from exc
-    raise UnsupportedBlendFileError(f"{path} is not a .blend file (unknown first bytes {start[:7]!r}).")
+    raise UnsupportedBlendFileError(
+        f"{path} is not a .blend file (unknown first bytes {start[:7]!r}). Choose the scene's .blend "
+        "(File > Save in Blender writes one), or a folder holding it."
+    )
 
 
 def parse_header(data: bytes, compression: str, path: Path | None = None) -> BlendHeader:
     """Parse the uncompressed first bytes of a .blend: legacy `BLENDER-v304` or `BLENDER17-01v0500`."""
     where = str(path) if path is not None else "the file"
     if not data.startswith(BLEND_MAGIC) or len(data) < LEGACY_HEADER_BYTES:
-        raise UnsupportedBlendFileError(f"{where} is not a .blend file (header {data[:12]!r}).")
+        raise UnsupportedBlendFileError(
+            f"{where} is not a .blend file (header {data[:12]!r}). Choose the scene's .blend "
+            "(File > Save in Blender writes one), or a folder holding it."
+        )
     marker = data[7:8]
     try:
         if marker in (b"_", b"-"):

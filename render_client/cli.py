@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from render_client.cli_support import (
     UsageError,
     exit_code_for,
 )
-from render_client.errors import HearthError
+from render_client.errors import HearthError, ServerRefused
 from render_client.submit import ENGINES, POLICIES
 from render_client.sync import DEFAULT_WORKERS
 
@@ -155,7 +156,18 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
 }
 
 
+def _with_next_step(exc: HearthError, args: argparse.Namespace) -> str:
+    if isinstance(exc, ServerRefused) and exc.status == 404 and getattr(args, "task", None):
+        return f"{exc.message}; `hearth status` lists your tasks and their ids"
+    return exc.message
+
+
 def main(argv: list[str] | None = None) -> int:
+    # Every warning render_client logs reaches the user through a command's own output; without a handler,
+    # Python's last-resort handler would print it a second time (the keyring fallback warning at login).
+    library_log = logging.getLogger("render_client")
+    if not library_log.handlers:
+        library_log.addHandler(logging.NullHandler())
     args = build_parser().parse_args(argv)
     out = Output(json_mode=args.json)
     try:
@@ -167,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         out.error(exc.message)
         return EXIT_USAGE
     except HearthError as exc:
-        out.error(exc.message)
+        out.error(_with_next_step(exc, args))
         return exit_code_for(exc)
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""

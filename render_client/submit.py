@@ -24,6 +24,9 @@ BUCKET_PREFIX = "hearth"
 MAX_SLUG_CHARS = 30
 POLICIES = ("heat-first", "fastest")
 ENGINES = ("CYCLES", "BLENDER_EEVEE", "BLENDER_EEVEE_NEXT", "BLENDER_WORKBENCH")
+# The choices of BLEND_FORMAT in the farm's "blender" profile (resources/profiles/blender.json), kept in step
+# by a test: checked here so a typo is refused before gigabytes are uploaded.
+FORMATS = ("PNG", "JPEG", "OPEN_EXR", "EXR", "MULTILAYER", "OPEN_EXR_MULTILAYER", "TIFF", "TGA", "WEBP")
 
 
 def _slug(text: str) -> str:
@@ -70,6 +73,8 @@ class RenderSettings:
             raise HearthError(f"policy {self.policy!r} is unknown; use one of {', '.join(POLICIES)}")
         if self.engine is not None and self.engine.upper() not in ENGINES:
             raise HearthError(f"engine {self.engine!r} is unknown; use one of {', '.join(ENGINES)}")
+        if self.file_format is not None and self.file_format.upper() not in FORMATS:
+            raise HearthError(f"format {self.file_format!r} is unknown; use one of {', '.join(FORMATS)}")
         if self.priority is not None and not -100 <= self.priority <= 100:
             raise HearthError("priority must be between -100 and 100")
         if self.resolution_percent is not None and not 1 <= self.resolution_percent <= 100:

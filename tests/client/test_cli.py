@@ -22,6 +22,7 @@ from render_client.api import FarmClient, TlsOptions
 from render_client.cli import main
 from render_client.cli_follow import TaskView
 from render_client.events import EventStream, FarmEvent
+from render_client.submit import FORMATS
 from render_client.transfer import StorageAccess, s3_client
 from tests.client.scene_factory import make_scene
 from tests.farm_harness import RunningFarm, farm_in_thread, start_farm_process, stop_process
@@ -473,3 +474,53 @@ def test_frames_fetched_as_events_arrive_count_as_downloaded_in_the_summary(
     out, err = capsys.readouterr()
     assert result == [1], err  # cancelled
     assert "2 downloaded, 0 already there" in out
+
+
+def test_the_keyring_fallback_warning_is_printed_once_at_login(farm: RunningFarm, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    login = subprocess.run(
+        [sys.executable, "-m", "render_client.cli", "login", farm.url, "--token", farm.token],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert login.returncode == 0, login.stderr
+    assert login.stderr.count("credentials.json") == 1, login.stderr
+
+
+def test_an_unknown_task_says_how_to_find_the_right_one(
+    capsys: pytest.CaptureFixture[str], farm: RunningFarm
+) -> None:
+    code, _, err = run(capsys, *auth(farm), "follow", "00000000-0000-0000-0000-000000000000")
+    assert code == 5
+    assert "no task" in err and "`hearth status` lists your tasks" in err
+
+
+def test_a_file_that_is_not_a_blend_says_what_to_choose(
+    capsys: pytest.CaptureFixture[str], farm: RunningFarm, tmp_path: Path
+) -> None:
+    fake = tmp_path / "notes.blend"
+    fake.write_text("not blender data")
+    code, _, err = run(capsys, *auth(farm), "sync", str(fake))
+    assert code == 6
+    assert "is not a .blend file" in err and "Choose the scene's .blend" in err
+
+
+def test_an_unknown_format_is_refused_before_anything_is_uploaded(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # No farm listens at this URL: the format is checked before any connection.
+    code, _, err = run(
+        capsys, "--server", "http://127.0.0.1:9", "--token", "t",
+        "submit", str(tmp_path), "--frames", "1", "--format", "foo",
+    )  # fmt: skip
+    assert code == 2
+    assert "format 'FOO' is unknown" in err and "PNG" in err and "OPEN_EXR" in err
+
+
+def test_the_client_format_list_is_the_farm_profile_list() -> None:
+    profile = json.loads((Path(__file__).parents[2] / "resources/profiles/blender.json").read_text())
+    constants = {c["name"]: c for c in profile["constants"]}
+    assert list(FORMATS) == constants["BLEND_FORMAT"]["choices"]
