@@ -20,6 +20,9 @@ import requests
 import urllib3
 from botocore.exceptions import ClientError
 
+from tests.backend.s3 import (
+    test_s3_boto_bulk as bulk,  # the module, so pytest does not collect its tests here
+)
 from tests.backend.s3.conftest import s3_client
 from tests.backend.s3.signing import put_signed_chunked, signed_headers
 from tests.farm_harness import RunningFarm, farm_in_thread
@@ -136,3 +139,18 @@ def test_payload_hash_md5_and_checksum_mismatches(farm: RunningFarm, s3: Any, bu
     assert info.value.response["Error"]["Code"] == "BadDigest"
     s3.put_object(Bucket=bucket, Key="good", Body=b"payload", ChecksumAlgorithm="SHA1")
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 1
+
+
+def test_https_50_mb_multipart_streams_every_part_with_a_trailer(
+    tls_farm: RunningFarm, tmp_path: Path
+) -> None:
+    """The bulk test over TLS: every 8 MB part goes aws-chunked with a trailing CRC, at full size."""
+    urllib3.disable_warnings()
+    client = s3_client(tls_farm.storage_url, tls_farm.email, tls_farm.token)
+    seen = record_payload_headers(client)
+    client.create_bucket(Bucket="tls-bulk")
+    bulk.test_50_mb_multipart_upload_download_and_ranges(client, "tls-bulk", tmp_path)
+    parts = [h for h in seen if h.get("x-amz-content-sha256") == "STREAMING-UNSIGNED-PAYLOAD-TRAILER"]
+    assert len(parts) == 7, [h.get("x-amz-content-sha256") for h in seen]
+    assert all(h["x-amz-trailer"] == "x-amz-checksum-crc32" for h in parts)
+    client.close()
