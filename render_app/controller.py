@@ -21,8 +21,10 @@ from render_app.scenes import SceneManager
 from render_app.session import Session, connect, connect_local, connect_saved
 from render_app.state import NodeInfo, TaskInfo
 from render_client.frames import parse_frames
+from render_client.models import Task
 from render_client.results import ResultDownloader
-from render_client.submit import RenderSettings, submit_scene
+from render_client.submit import RenderSettings, input_bucket_name, result_bucket_name, task_body
+from render_client.transfer import ensure_bucket
 
 SAVED_FARM_KEY = "farm/url"
 
@@ -130,23 +132,50 @@ class Controller(QObject):
     def submit(
         self, scene_key: str, settings: RenderSettings, *, scout: bool = False, then: Any = None
     ) -> None:
+        """Syncs the scene in its child process (with progress and cancel), then creates the task.
+
+        The task creation itself uploads nothing: the input bucket already holds the synced package.
+        A watched scene that is synced is current (it resyncs on change), so it is submitted at once.
+        """
         scene = self.scenes.scenes[scene_key]
         if self.session is None or scene.report is None:
             self.error.emit("Connect to a farm and open a scene first.")
             return
-        session, report = self.session, scene.report
-        staging = self.scenes.staging / f"submit-{abs(hash(scene_key))}"
+        if scene.report.missing and not scene.allow_missing:
+            self.error.emit(
+                f"{len(scene.report.missing)} file(s) of {scene.name} are missing: relink them in Blender, "
+                "or tick “Render without missing files”."
+            )
+            return
 
-        def work() -> Any:
-            return submit_scene(session.farm, session.s3, scene.path, settings, staging, report=report)
+        def create() -> None:
+            self._create_task(scene_key, settings, scout, then)
 
-        def done(sub: Any) -> None:
+        if scene.watch and scene.sync_state == "Synced":
+            create()
+        else:
+            self.scenes.sync(scene_key, then=create, failed=self.error.emit)
+
+    def _create_task(self, scene_key: str, settings: RenderSettings, scout: bool, then: Any) -> None:
+        scene = self.scenes.scenes[scene_key]
+        if self.session is None or scene.report is None:
+            return
+        farm, s3, main_blend = self.session.farm, self.session.s3, scene.report.main_blend
+
+        def work() -> tuple[Task, str]:
+            result_bucket = result_bucket_name(scene.path)  # a fresh one per task
+            ensure_bucket(s3, result_bucket)
+            body = task_body(settings, main_blend, input_bucket_name(scene.path), result_bucket, scene.name)
+            return farm.submit(body), result_bucket
+
+        def done(created_in: tuple[Task, str]) -> None:
+            created, result_bucket = created_in
             task = TaskInfo(
-                sub.task.uuid,
-                sub.task.name,
-                sub.task.state,
+                created.uuid,
+                created.name,
+                created.state,
                 parse_frames(settings.frames),
-                sub.result_bucket,
+                result_bucket,
                 scene.path,
                 {"settings": settings},
                 scout=scout,

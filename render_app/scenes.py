@@ -30,7 +30,9 @@ class Scene:
     snapshot: TransferSnapshot | None = None
     watch: bool = False
     submit_on_change: bool = False
+    allow_missing: bool = False  # "Render without missing files": pack the scene anyway
     error: str = ""
+    changed_while_syncing: bool = False  # a watched scene changed during its sync: resync after it
 
     @property
     def name(self) -> str:
@@ -61,6 +63,8 @@ class SceneManager(QObject):
         self.scenes: dict[str, Scene] = {}
         self.access: StorageAccess | None = None
         self._syncs: dict[str, SyncProcess] = {}
+        # Callbacks waiting for a scene's running sync: (on success, on failure with the reason).
+        self._waiting: dict[str, list[tuple[Any, Any]]] = {}
         self.staging = Path(tempfile.mkdtemp(prefix="hearth-app-staging-"))
         self._observer: Any = None
         self._watches: dict[str, Any] = {}
@@ -90,9 +94,18 @@ class SceneManager(QObject):
 
         self.ops.run(lambda: trace(scene.path), done, failed)
 
-    def sync(self, key: str, then: Any = None) -> None:
+    def sync(self, key: str, then: Any = None, failed: Any = None) -> None:
+        """Syncs in a child process; `then()` runs once synced, `failed(reason)` if not.
+
+        Asked again while a sync runs, it waits for that sync instead of starting a second one.
+        """
         scene = self.scenes[key]
-        if self.access is None or scene.report is None or scene.sync_state == "Syncing":
+        if then is not None or failed is not None:
+            self._waiting.setdefault(key, []).append((then, failed))
+        if scene.sync_state == "Syncing":
+            return
+        if self.access is None or scene.report is None:
+            self._settle(key, False, "connect to a farm and let the scene be read first")
             return
         scene.sync_state, scene.snapshot, scene.error = "Syncing", None, ""
         self.changed.emit(key)
@@ -105,6 +118,7 @@ class SceneManager(QObject):
             "access_key": access.access_key,
             "secret_key": access.secret_key,
             "verify": access.verify,
+            "allow_missing": scene.allow_missing,
         }
         process = SyncProcess(job, self)
         self._syncs[key] = process
@@ -122,12 +136,21 @@ class SceneManager(QObject):
                 scene.sync_state = "Cancelled" if process.cancelled and not error else "Failed"
                 scene.error = error
             self.changed.emit(key)
-            if ok and then is not None:
-                then()
+            self._settle(key, ok, error or scene.sync_state.lower())
+            if scene.changed_while_syncing:
+                scene.changed_while_syncing = False
+                self._resync(key)
 
         process.progress.connect(progress)
         process.finished.connect(finished)
         process.start()
+
+    def _settle(self, key: str, ok: bool, reason: str) -> None:
+        for then, failed in self._waiting.pop(key, []):
+            if ok and then is not None:
+                then()
+            elif not ok and failed is not None:
+                failed(f"the scene did not sync: {reason}")
 
     def cancel(self, key: str) -> None:
         process = self._syncs.get(key)
@@ -166,10 +189,18 @@ class SceneManager(QObject):
         scene = self.scenes.get(key)
         if scene is None or not scene.watch:
             return
+        if scene.sync_state == "Syncing":
+            scene.changed_while_syncing = True  # one resync when this sync ends, not a second process
+            return
         scene.sync_state = "Tracing"
+        self.changed.emit(key)
 
         def traced(report: PackReport) -> None:
-            scene.report, scene.sync_state = report, "Not synced"
+            scene.report = report
+            if scene.sync_state == "Syncing":  # the user started a sync meanwhile
+                scene.changed_while_syncing = True
+                return
+            scene.sync_state = "Not synced"
             then = (lambda: self.resubmit.emit(key)) if scene.submit_on_change else None
             self.sync(key, then)
 

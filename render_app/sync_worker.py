@@ -36,7 +36,7 @@ def run(job: dict[str, Any]) -> int:
     threading.Thread(target=_watch_stdin, args=(cancel,), daemon=True).start()
     try:
         report = trace(Path(job["scene"]))
-        package = build_package(report, Path(job["staging"]))
+        package = build_package(report, Path(job["staging"]), allow_missing=bool(job.get("allow_missing")))
         access = StorageAccess(job["url"], job["access_key"], job["secret_key"], job.get("verify", True))
         s3 = s3_client(access, max_pool_connections=SYNC_WORKERS + 4)
         ensure_bucket(s3, job["bucket"])

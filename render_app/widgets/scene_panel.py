@@ -29,12 +29,17 @@ REPORT_MAX_LINES = 200
 def describe_sync(scene: Scene) -> str:
     snap = scene.snapshot
     if scene.sync_state != "Syncing" or snap is None:
-        return scene.sync_state + (f": {scene.error}" if scene.error else "")
+        return scene.sync_state + (f": {app_hints(scene.error)}" if scene.error else "")
     rate = f"{human_bytes(snap.rate_bps)}/s" if snap.rate_bps else "—"
     return (
         f"Syncing {human_bytes(snap.bytes_done)} of {human_bytes(snap.bytes_total)}, "
         f"{snap.files_done}/{snap.files_total} files, {rate}, ETA {format_duration(snap.eta_s)}"
     )
+
+
+def app_hints(text: str) -> str:
+    """The packing report speaks to CLI users; in the app the override is a check box."""
+    return text.replace("submit with --allow-missing", "tick “Render without missing files”")
 
 
 def _short(text: str, max_lines: int = REPORT_MAX_LINES) -> str:
@@ -79,6 +84,13 @@ class ScenePanel(QWidget):
         self.auto_box = QCheckBox("Submit on change")
         self.auto_box.setObjectName("submitOnChange")
         self.auto_box.setAccessibleName("Submit on change")
+        self.allow_missing_box = QCheckBox("Render without missing files")
+        self.allow_missing_box.setObjectName("allowMissing")
+        self.allow_missing_box.setAccessibleName("Render without missing files")
+        self.allow_missing_box.setToolTip(
+            "Submit anyway: Blender renders the scene without the missing files."
+        )
+        self.allow_missing_box.hide()
 
         buttons = QHBoxLayout()
         for widget in (self.sync_button, self.cancel_button, self.watch_box, self.auto_box):
@@ -89,6 +101,7 @@ class ScenePanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.list)
         layout.addWidget(self.report, 1)
+        layout.addWidget(self.allow_missing_box)
         layout.addWidget(self.sync_label)
         layout.addWidget(self.progress)
         layout.addLayout(buttons)
@@ -98,6 +111,7 @@ class ScenePanel(QWidget):
         self.submit_button.clicked.connect(lambda: self._with_scene(self.submitRequested.emit))
         self.watch_box.toggled.connect(self._watch)
         self.auto_box.toggled.connect(self._watch)
+        self.allow_missing_box.toggled.connect(self._allow_missing)
         self.list.currentItemChanged.connect(lambda *_: self.refresh())
         scenes.added.connect(self._added)
         scenes.changed.connect(self._changed)
@@ -132,6 +146,12 @@ class ScenePanel(QWidget):
         if self.key():
             self.scenes.set_watch(self.key(), self.watch_box.isChecked(), self.auto_box.isChecked())
 
+    def _allow_missing(self, allow: bool) -> None:
+        scene = self.scenes.scenes.get(self.key())
+        if scene is not None:
+            scene.allow_missing = allow
+            self.refresh()
+
     def refresh(self) -> None:
         scene = self.scenes.scenes.get(self.key())
         self.watch_box.setEnabled(scene is not None)
@@ -142,8 +162,10 @@ class ScenePanel(QWidget):
             return
         self.sync_button.setEnabled(scene.report is not None and scene.sync_state != "Syncing")
         self.cancel_button.setEnabled(scene.sync_state == "Syncing")
-        self.submit_button.setEnabled(scene.report is not None and not scene.report.missing)
-        text = _short(format_report(scene.report)) if scene.report else "Reading the scene…"
+        missing = bool(scene.report and scene.report.missing)
+        self.submit_button.setEnabled(scene.report is not None and (not missing or scene.allow_missing))
+        self.allow_missing_box.setVisible(missing)
+        text = _short(app_hints(format_report(scene.report))) if scene.report else "Reading the scene…"
         if text != self.report.toPlainText():
             self.report.setPlainText(text)
         self.sync_label.setText(describe_sync(scene))
@@ -151,7 +173,12 @@ class ScenePanel(QWidget):
         fraction = 1.0 if done else (scene.snapshot.fraction if scene.snapshot else 0.0)
         self.progress.setValue(int(fraction * 1000))
         self.progress.setFormat(f"{fraction * 100:.0f} %")
-        for box, value in ((self.watch_box, scene.watch), (self.auto_box, scene.submit_on_change)):
+        checks = (
+            (self.watch_box, scene.watch),
+            (self.auto_box, scene.submit_on_change),
+            (self.allow_missing_box, scene.allow_missing),
+        )
+        for box, value in checks:
             box.blockSignals(True)
             box.setChecked(value)
             box.blockSignals(False)
