@@ -17,6 +17,7 @@ from render_app.models.node_model import NodeModel
 from render_app.models.task_model import TaskModel
 from render_app.ops import Ops
 from render_app.renderer import renderer_problem
+from render_app.scene_samples import saved_samples
 from render_app.scenes import SceneManager
 from render_app.session import Session, connect, connect_local, connect_saved
 from render_app.state import NodeInfo, TaskInfo
@@ -54,7 +55,8 @@ class Controller(QObject):
         self.output_dir = Path.home() / "Hearth renders"
         self._downloaders: dict[str, ResultDownloader] = {}
         self._cancel_downloads = threading.Event()
-        self._estimates: dict[str, tuple[RenderSettings, RenderSettings, Any]] = {}
+        # scout task uuid -> (the settings to estimate, the scout's, the callback, the scene's .blend)
+        self._estimates: dict[str, tuple[RenderSettings, RenderSettings, Any, Path | None]] = {}
 
     # -- connection ------------------------------------------------------------------------
 
@@ -190,14 +192,16 @@ class Controller(QObject):
     def estimate(self, scene_key: str, settings: RenderSettings, on_text: Any) -> None:
         """Submits a scout task; when it ends, `on_text` gets the scaled-up estimate (or why not)."""
         scout = scout_settings(settings, parse_frames(settings.frames)[0])
+        report = self.scenes.scenes[scene_key].report
+        blend = report.root / report.main_blend if report is not None else None
 
         def remember(task: TaskInfo) -> None:
-            self._estimates[task.uuid] = (settings, scout, on_text)
+            self._estimates[task.uuid] = (settings, scout, on_text, blend)
 
         self.submit(scene_key, scout, scout=True, then=remember)
 
     def _finish_estimate(self, task: TaskInfo) -> None:
-        settings, scout, on_text = self._estimates.pop(task.uuid)
+        settings, scout, on_text, blend = self._estimates.pop(task.uuid)
         done = [f for f in task.frame_info.values() if f.state == "Done"]
         if task.state != "Success" or not done or self.session is None:
             on_text(f"No estimate: the scout frame ended {task.state}.")
@@ -205,7 +209,15 @@ class Controller(QObject):
         frame, farm = done[0], self.session.farm
         nodes = max(1, sum(1 for n in self.nodes.nodes if n.online))
 
-        def done_facts(facts: Any) -> None:
+        def work() -> tuple[Any, int | None]:
+            # "As saved" samples: the scene's own count, read from the .blend (the scout used 4).
+            samples = None
+            if settings.samples is None and blend is not None:
+                samples = saved_samples(blend, settings.scene_name)
+            return farm.carbon_facts(task.uuid), samples
+
+        def done_facts(found: tuple[Any, int | None]) -> None:
+            facts, samples = found
             task.carbon = dict(facts.raw)
             result = scale(
                 settings,
@@ -214,12 +226,11 @@ class Controller(QObject):
                 energy_wh=frame.energy_wh or 0.0,
                 carbon=task.carbon,
                 nodes=nodes,
+                saved_samples=samples,
             )
             on_text(result.text())
 
-        self.ops.run(
-            lambda: farm.carbon_facts(task.uuid), done_facts, lambda exc: on_text(f"No estimate: {exc}")
-        )
+        self.ops.run(work, done_facts, lambda exc: on_text(f"No estimate: {exc}"))
 
     def cancel_task(self, uuid: str) -> None:
         if self.session is not None:

@@ -10,7 +10,7 @@ from render_client.submit import RenderSettings
 
 SCOUT_PERCENT = 25
 SCOUT_SAMPLES = 4
-ASSUMED_SAMPLES = 64  # when the scene's own sample count is unknown to the app
+ASSUMED_SAMPLES = 64  # only when neither the dialog nor the saved scene gives a sample count
 
 
 @dataclass(frozen=True)
@@ -51,11 +51,15 @@ def scale(
     energy_wh: float,
     carbon: dict[str, Any],
     nodes: int,
+    saved_samples: int | None = None,
 ) -> Estimate:
-    """Render cost grows with pixels (percent²) and samples; frames spread over the nodes."""
+    """Render cost grows with pixels (percent²) and samples; frames spread over the nodes.
+
+    "As saved" samples (`settings.samples` None) are the scene's own, `saved_samples`, read from the .blend.
+    """
     frames = len(parse_frames(settings.frames))
     pixels = ((settings.resolution_percent or 100) / (scout.resolution_percent or 100)) ** 2
-    samples = (settings.samples or ASSUMED_SAMPLES) / (scout.samples or 1)
+    samples = (settings.samples or saved_samples or ASSUMED_SAMPLES) / (scout.samples or 1)
     per_frame = pixels * samples
     energy = energy_wh * per_frame * frames
     footprint = float(carbon.get("qarnot_carbon_footprint") or 0.0)
