@@ -16,6 +16,10 @@ UJ_PER_J = 1_000_000.0
 
 RAPL_METHOD = "rapl"
 RAPL_UNCERTAINTY = 0.15  # package-only: misses PSU losses, fans, disks, platform (§2.1, §2.6)
+# Several nodes on one package (the local farm): each gets the package energy times its share of cores
+# (§2.3's idle split, applied to the whole package because per-node CPU time of the others is unknown).
+RAPL_SHARED_METHOD = "rapl-core-share"
+RAPL_SHARED_UNCERTAINTY = 0.25  # engineering estimate: adds the error of splitting dynamic power by cores
 MODEL_METHOD = "tdp-model"
 MODEL_UNCERTAINTY = 0.4  # uncalibrated TDP model, ±30-50 % (§2.6)
 # Green Algorithms default TDP per core; CodeCarbon floors idle power at 10 %, §2.6 suggests 10-30 %.
@@ -65,17 +69,22 @@ class _RaplDomain:
 
 
 class RaplMeter:
-    """Sums the package domains of powercap RAPL; call at least once per counter wrap (tens of minutes)."""
+    """Sums the package domains of powercap RAPL; call at least once per counter wrap (tens of minutes).
 
-    method = RAPL_METHOD
-    uncertainty = RAPL_UNCERTAINTY
-    coverage: tuple[str, ...] = ("cpu-package",)
+    `core_share` (the node's cores / the machine's) scales the packages when nodes share a machine,
+    and the method label says so.
+    """
 
-    def __init__(self, root: Path = RAPL_ROOT) -> None:
+    def __init__(self, root: Path = RAPL_ROOT, *, core_share: float = 1.0) -> None:
         self._domains = [_open_domain(d) for d in package_domains(root)]
         if not self._domains:
             raise OSError(f"no readable RAPL package domain under {root}")
         self._total_uj = 0
+        self._share = min(1.0, max(0.0, core_share))
+        shared = self._share < 1.0
+        self.method = RAPL_SHARED_METHOD if shared else RAPL_METHOD
+        self.uncertainty = RAPL_SHARED_UNCERTAINTY if shared else RAPL_UNCERTAINTY
+        self.coverage: tuple[str, ...] = ("cpu-package", "core-share") if shared else ("cpu-package",)
 
     def total_joules(self) -> float:
         for dom in self._domains:
@@ -83,7 +92,7 @@ class RaplMeter:
             # The counter wraps at max_energy_range_uj; modulo arithmetic recovers the true delta.
             self._total_uj += (now - dom.last_uj) % dom.range_uj
             dom.last_uj = now
-        return self._total_uj / UJ_PER_J
+        return self._total_uj / UJ_PER_J * self._share
 
 
 def _read_int(path: Path) -> int:
@@ -146,6 +155,13 @@ class ProcessCpuTime:
         return self._last
 
 
+def node_cores() -> int:
+    """The cores this node owns: its CPU affinity (a local node is pinned to its share), else all."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def own_and_children_cpu_time() -> float:
     """CPU seconds of this process and its reaped children (portable fallback, no /proc needed)."""
     t = os.times()
@@ -153,7 +169,11 @@ def own_and_children_cpu_time() -> float:
 
 
 class TdpModelMeter:
-    """Estimated energy: an idle share of the node's power plus CPU time x busy power per core."""
+    """Estimated energy: an idle share of the node's power plus CPU time x busy power per core.
+
+    `cores` are the node's reserved cores, so nodes sharing a machine split its idle power by cores
+    (§2.3) instead of each charging the whole machine's.
+    """
 
     method = MODEL_METHOD
     uncertainty = MODEL_UNCERTAINTY
@@ -171,7 +191,7 @@ class TdpModelMeter:
     ) -> None:
         self._cpu_seconds = cpu_seconds
         self._clock = clock
-        self._cores = cores or os.cpu_count() or 1
+        self._cores = cores or node_cores()
         # P = P_idle + u (P_max - P_idle), P_max = cores x W/core: CPU time pays only the dynamic part.
         self._idle_w = idle_fraction * self._cores * watts_per_core * idle_share
         self._busy_j_per_cpu_s = (1.0 - idle_fraction) * watts_per_core
@@ -188,14 +208,21 @@ def probe_meter(
     *,
     rapl_root: Path = RAPL_ROOT,
     cpu_seconds: Callable[[], float] = own_and_children_cpu_time,
+    cores: int | None = None,
+    machine_cores: int | None = None,
 ) -> EnergyMeter:
-    """RAPL when its package counters are readable, else the TDP model over `cpu_seconds`."""
+    """RAPL when its package counters are readable, else the TDP model over `cpu_seconds`.
+
+    `cores` (default: the node's CPU affinity) of `machine_cores` (default: all) are this node's.
+    """
+    cores = cores or node_cores()
+    machine_cores = machine_cores or os.cpu_count() or cores
     if rapl_readable(rapl_root):
         try:
-            return RaplMeter(rapl_root)
+            return RaplMeter(rapl_root, core_share=cores / machine_cores)
         except (OSError, ValueError):
             pass  # the counters vanished between probe and open; the model still works
-    return TdpModelMeter(cpu_seconds)
+    return TdpModelMeter(cpu_seconds, cores=cores)
 
 
 def meter_for_process(pid: int, *, rapl_root: Path = RAPL_ROOT) -> EnergyMeter:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from backend.node.meters import (
     MODEL_METHOD,
     RAPL_METHOD,
+    RAPL_SHARED_METHOD,
     FrameEnergy,
     ProcessCpuTime,
     RaplMeter,
@@ -131,3 +133,29 @@ def test_process_cpu_time_follows_a_busy_child(tmp_path: Path) -> None:
     finally:
         child.communicate("\n", timeout=10)
     assert cpu() >= 0.25  # the process is gone: the last reading stays
+
+
+def test_local_nodes_split_the_idle_power_by_their_reserved_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {1}, raising=False)  # pinned to one core
+    now = [0.0]
+    meter = TdpModelMeter(lambda: 0.0, watts_per_core=10.0, idle_fraction=0.5, clock=lambda: now[0])
+
+    now[0] = 10.0
+
+    # The machine idles at 0.5 x 2 cores x 10 W = 10 W; this node's share is half: 5 W x 10 s.
+    assert meter.total_joules() == pytest.approx(50.0)
+
+
+def test_rapl_shared_by_nodes_charges_each_its_share_of_cores_and_says_so(
+    sysfs: tuple[Path, Path, Path],
+) -> None:
+    root, pkg0, pkg1 = sysfs
+    shared = probe_meter(rapl_root=root, cores=1, machine_cores=4)
+    whole = probe_meter(rapl_root=root, cores=4, machine_cores=4)
+    set_energy(pkg0, 3_000_000)  # +2 J
+    set_energy(pkg1, 7_000_000)  # +2 J
+
+    assert shared.total_joules() == pytest.approx(1.0) and whole.total_joules() == pytest.approx(4.0)
+    assert shared.method == RAPL_SHARED_METHOD and "core-share" in shared.coverage
+    assert shared.uncertainty > whole.uncertainty and whole.method == RAPL_METHOD
