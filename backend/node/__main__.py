@@ -13,7 +13,7 @@ from types import FrameType
 from backend.node.agent import NodeAgent, NodeConfig
 from backend.node.client import NodeClient, TlsConfig
 from backend.node.heat import HeatState
-from backend.node.meters import MODEL_WATTS_PER_CORE, probe_meter
+from backend.node.meters import MODEL_WATTS_PER_CORE, node_cores, probe_meter
 from backend.node.process_tree import node_cpu_seconds
 from backend.node.room import DEFAULT_SETPOINT_C, Room, Thermostat
 
@@ -75,6 +75,14 @@ def _site(pairs: list[str]) -> dict[str, float | str]:
     return site
 
 
+def node_heat(room: Room, threads: int | None) -> HeatState:
+    """The node's power meter, CPU load and room, over the cores it owns (its CPU affinity)."""
+    cores = node_cores()
+    meter = probe_meter(cpu_seconds=node_cpu_seconds, cores=cores)
+    busy_w = (threads or cores) * MODEL_WATTS_PER_CORE
+    return HeatState(room, meter, busy_power_w=busy_w, cpu_seconds=node_cpu_seconds, cores=cores)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     token = args.token or os.environ.get("HEARTH_NODE_TOKEN")
@@ -97,10 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     start = args.room_start if args.room_start is not None else args.setpoint - 1.5
     room = Room(t_air_c=start, thermostat=Thermostat(setpoint_c=args.setpoint))
-    cores = args.threads or os.cpu_count() or 1
-    heat = HeatState(
-        room, probe_meter(cpu_seconds=node_cpu_seconds), busy_power_w=cores * MODEL_WATTS_PER_CORE
-    )
+    heat = node_heat(room, args.threads)
     client = NodeClient(args.server, token, TlsConfig(args.ca_cert, args.client_cert, args.client_key))
     agent = NodeAgent(config, client, heat)
 
