@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import messages as msg
 from .job_request import FarmLogin, JobRequest
+from .scene_model import FrameNaming
 
 Post = Callable[[msg.Message], None]
 # Import names of the wheels the add-on cannot work without.
@@ -56,11 +57,13 @@ def submit_job(request: JobRequest, post: Post) -> BackgroundJob:
     return BackgroundJob(work, post, "hearth-submit")
 
 
-def download_job(login: FarmLogin, task_uuid: str, dest: Path, post: Post) -> BackgroundJob:
+def download_job(
+    login: FarmLogin, task_uuid: str, dest: Path, post: Post, naming: FrameNaming | None = None
+) -> BackgroundJob:
     def work(post: Post, cancel: threading.Event) -> None:
         from . import submit
 
-        submit.download_results(login, task_uuid, dest, post, cancel)
+        submit.download_results(login, task_uuid, dest, post, cancel, naming=naming)
 
     return BackgroundJob(work, post, "hearth-download")
 

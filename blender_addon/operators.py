@@ -192,7 +192,8 @@ class HEARTH_OT_download(bpy.types.Operator):  # type: ignore[misc]  # noqa: N80
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         dest = Path(scene_snapshot.output_dir(context.scene))
-        RUNNER.start(lambda post: launch.download_job(login, uuid, dest, post), keep=True)
+        naming = scene_snapshot.frame_naming(context.scene)
+        RUNNER.start(lambda post: launch.download_job(login, uuid, dest, post, naming), keep=True)
         return {"FINISHED"}
 
 

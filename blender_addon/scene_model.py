@@ -54,6 +54,22 @@ def missing_message(missing: tuple[Dependency, ...]) -> str:
 
 
 @dataclass(frozen=True)
+class FrameNaming:
+    """`scene.render.frame_path(frame=…)` as a rule: prefix + zero-padded frame + suffix (+ extension).
+
+    The extension is the downloaded file's own, since the job may override the scene's format.
+    """
+
+    prefix: str  # absolute, for example /shots/render/shot_
+    width: int  # zero padding of the frame number
+    suffix: str  # after the number, without the extension
+    with_extension: bool  # Blender's "File Extensions" option
+
+    def path(self, frame: int, extension: str) -> str:
+        return f"{self.prefix}{frame:0{self.width}d}{self.suffix}{extension if self.with_extension else ''}"
+
+
+@dataclass(frozen=True)
 class SceneSnapshot:
     """Everything the background job needs from Blender, read once on the main thread."""
 
@@ -67,6 +83,7 @@ class SceneSnapshot:
     output_dir: str  # absolute folder the scene renders into
     file_format: str
     dependencies: tuple[Dependency, ...]
+    frame_naming: FrameNaming | None = None  # None: keep the farm's names (frame_0001.png)
 
     @property
     def missing(self) -> tuple[Dependency, ...]:

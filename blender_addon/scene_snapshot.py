@@ -8,7 +8,7 @@ from typing import Any
 
 import bpy
 
-from .scene_model import FILE, FILE_OR_DIR, SEQUENCE, Dependency, SceneSnapshot
+from .scene_model import FILE, FILE_OR_DIR, SEQUENCE, Dependency, FrameNaming, SceneSnapshot
 
 # Image sources backed by files on disk; GENERATED and VIEWER images have none.
 _FILE_IMAGE_SOURCES = {"FILE", "SEQUENCE", "MOVIE", "TILED"}
@@ -21,6 +21,26 @@ def output_dir(scene: Any) -> str:
         raw = os.path.join(bpy.app.tempdir or "/tmp", raw[2:])
     folder = raw if raw.endswith(("/", os.sep)) else os.path.dirname(raw)
     return os.path.normpath(folder or ".")
+
+
+def _common_length(a: str, b: str) -> int:
+    """How many leading characters two strings share (character-wise, not by path component)."""
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+
+
+def frame_naming(scene: Any) -> FrameNaming:
+    """How Blender names frame N for this scene, from `render.frame_path` at frames 0 and 999999999."""
+    render = scene.render
+    low, high = (render.frame_path(frame=f) for f in (0, 999_999_999))
+    if not os.path.isabs(low):  # unsaved file: `//` resolved to "", as in output_dir()
+        low, high = (os.path.join(bpy.app.tempdir or "/tmp", p) for p in (low, high))
+    start = _common_length(low, high)  # low's number is all 0s and high's all 9s: they part exactly there
+    end = _common_length(low[::-1], high[::-1])
+    suffix = low[len(low) - end :]
+    extension = render.file_extension if render.use_file_extension else ""
+    if extension and suffix.endswith(extension):
+        suffix = suffix[: -len(extension)]
+    return FrameNaming(low[:start], len(low) - start - end, suffix, bool(extension))
 
 
 def snapshot(scene: Any) -> SceneSnapshot:
@@ -36,6 +56,7 @@ def snapshot(scene: Any) -> SceneSnapshot:
         output_dir=output_dir(scene),
         file_format=scene.render.image_settings.file_format,
         dependencies=tuple(dependencies()),
+        frame_naming=frame_naming(scene),
     )
 
 

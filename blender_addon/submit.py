@@ -19,14 +19,14 @@ from render_client.models import FINAL_STATES, CarbonFacts
 from render_client.packing import build_package, trace
 from render_client.packing_report import PackReport, format_missing
 from render_client.progress import TransferSnapshot, describe
-from render_client.results import ResultDownloader
+from render_client.results import DownloadOutcome, ResultDownloader, Status, farm_copy_path, local_path
 from render_client.submit import RenderSettings, input_bucket_name, result_bucket_name, task_body
 from render_client.sync import sync_package
 from render_client.transfer import StorageAccess, TransferCancelled, ensure_bucket, s3_client
 
 from . import messages as msg
 from .job_request import FarmLogin, JobChoices, JobRequest
-from .scene_model import SceneSnapshot, missing_message
+from .scene_model import FrameNaming, SceneSnapshot, missing_message
 
 Post = Callable[[msg.Message], None]
 QUIET_CHECK_S = 2.0  # ask the farm directly when the event stream is this quiet
@@ -70,6 +70,43 @@ def carbon_lines(facts: CarbonFacts) -> tuple[str, ...]:
 def frame_of(key: str) -> int | None:
     digits = "".join(c for c in Path(key).stem.rsplit("_", 1)[-1] if c.isdigit())
     return int(digits) if digits else None
+
+
+class SceneNamedDownloader(ResultDownloader):
+    """Puts frame N where Blender itself would write it (`//render/shot_` -> render/shot_0001.png).
+
+    The same steps as ResultDownloader.download with another target; previews keep the farm's names.
+    """
+
+    def __init__(self, *args: Any, naming: FrameNaming | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.naming = naming
+
+    def target(self, key: str) -> Path:
+        frame = frame_of(key)
+        if self.naming is None or frame is None or "/" in key:
+            return local_path(self.dest, key)
+        return Path(self.naming.path(frame, Path(key).suffix))
+
+    def download(self, key: str, remote: Any = None) -> DownloadOutcome:
+        if self.cancel.is_set():
+            raise TransferCancelled("the download was cancelled; run it again to fetch the rest")
+        if remote is None:
+            remote = self._head(key)
+        target = self.target(key)
+        outcome = self._decide(key, target, remote)
+        if outcome is None:
+            status: Status = "downloaded"
+            if target.exists() and target.stat().st_mtime > remote.modified_ts:
+                target, status = farm_copy_path(target), "kept-local"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._fetch(key, target, remote)
+            outcome = DownloadOutcome(key, target, status, remote.size_b)
+        with self._lock:
+            self.outcomes[key] = outcome
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
+        return outcome
 
 
 def render_settings(choices: JobChoices) -> RenderSettings:
@@ -177,8 +214,9 @@ class Job:
     def _follow(self, farm: FarmClient, s3: Any, uuid: str, result_bucket: str) -> str:
         """Events drive progress and downloads; a quiet stream falls back to asking the farm."""
         dest = Path(self.request.snapshot.output_dir)
-        downloader = ResultDownloader(
-            s3, result_bucket, dest, cancel=self.cancel, on_outcome=self._downloaded
+        naming = self.request.snapshot.frame_naming
+        downloader = SceneNamedDownloader(
+            s3, result_bucket, dest, cancel=self.cancel, on_outcome=self._downloaded, naming=naming
         ) if self.request.download else None  # fmt: skip
         inbox: queue.Queue[Any] = queue.Queue()
         stream = EventStream(farm.server, farm.token)
@@ -240,7 +278,13 @@ class Job:
 
 
 def download_results(
-    login: FarmLogin, task_uuid: str, dest: Path, post: Post, cancel: threading.Event
+    login: FarmLogin,
+    task_uuid: str,
+    dest: Path,
+    post: Post,
+    cancel: threading.Event,
+    *,
+    naming: FrameNaming | None = None,
 ) -> None:
     """Sweeps a task's result bucket into `dest` (the scene's output folder)."""
     name = threading.current_thread().name
@@ -250,7 +294,7 @@ def download_results(
         if not task.result_bucket:
             raise HearthError(f"task {task_uuid} has no result bucket; nothing to download")
         s3 = s3_client(StorageAccess.from_farm(farm))
-        outcomes = ResultDownloader(s3, task.result_bucket, dest, cancel=cancel).sweep()
+        outcomes = SceneNamedDownloader(s3, task.result_bucket, dest, cancel=cancel, naming=naming).sweep()
         for outcome in outcomes:
             if outcome.status != "unchanged":
                 post(msg.FrameDownloaded(frame_of(outcome.key), str(outcome.path)))
