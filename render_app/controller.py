@@ -28,6 +28,7 @@ from render_client.submit import RenderSettings, input_bucket_name, result_bucke
 from render_client.transfer import ensure_bucket
 
 SAVED_FARM_KEY = "farm/url"
+RESULT_ID_CHARS = 8
 
 
 class Controller(QObject):
@@ -304,7 +305,7 @@ class Controller(QObject):
             return
         downloader = self._downloaders.get(task.uuid)
         if downloader is None:
-            dest = self.output_dir / task.name
+            dest = self.results_folder(task)
             downloader = ResultDownloader(
                 self.session.s3, task.result_bucket, dest, cancel=self._cancel_downloads
             )
@@ -322,7 +323,8 @@ class Controller(QObject):
         self.ops.run(work, done)
 
     def results_folder(self, task: TaskInfo) -> Path:
-        return self.output_dir / task.name
+        """One folder per task, so a resubmit never overwrites the frames of an earlier run."""
+        return self.output_dir / f"{task.name}-{task.uuid[:RESULT_ID_CHARS]}"
 
     def fetch_log(self, uuid: str, on_done: Any) -> None:
         if self.session is None:

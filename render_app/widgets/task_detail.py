@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, SignalInstance
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -17,6 +18,9 @@ from render_app.models.frame_model import FrameModel, FrameRole
 from render_app.state import TaskInfo, format_duration
 from render_app.widgets.carbon_panel import CarbonPanel
 from render_app.widgets.frame_grid import FrameGrid
+
+LOG_BOTTOM_SLACK = 2  # scroll steps from the end that still count as "following the output"
+TITLE_MARGIN_PX = 8
 
 
 class TaskDetail(QWidget):
@@ -54,6 +58,7 @@ class TaskDetail(QWidget):
         self.carbon = CarbonPanel()
 
         actions = QHBoxLayout()
+        actions.setContentsMargins(TITLE_MARGIN_PX, TITLE_MARGIN_PX // 2, 0, 0)
         actions.addWidget(self.title, 1)
         for button in (self.cancel_button, self.retry_button, self.resubmit_button, self.open_button):
             actions.addWidget(button)
@@ -119,8 +124,17 @@ class TaskDetail(QWidget):
         )
 
     def set_log(self, stdout: str, stderr: str) -> None:
+        """Shows the output; follows new lines only when the reader is at the bottom already."""
         text = stdout + (f"\n--- stderr ---\n{stderr}" if stderr.strip() else "")
-        if text != self.log.toPlainText():
+        old = self.log.toPlainText()
+        if text == old:
+            return
+        bar = self.log.verticalScrollBar()
+        position, at_bottom = bar.value(), bar.value() >= bar.maximum() - LOG_BOTTOM_SLACK
+        if old and text.startswith(old):
+            cursor = QTextCursor(self.log.document())
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            cursor.insertText(text[len(old) :])  # only the new lines: no relayout of the whole log
+        else:
             self.log.setPlainText(text)
-            bar = self.log.verticalScrollBar()
-            bar.setValue(bar.maximum())
+        bar.setValue(bar.maximum() if at_bottom else position)

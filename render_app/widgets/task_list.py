@@ -51,7 +51,15 @@ class TaskList(QTableView):
         header.setSectionResizeMode(PROGRESS_COLUMN, QHeaderView.ResizeMode.Fixed)
         self.setColumnWidth(PROGRESS_COLUMN, 150)
         self.selectionModel().currentRowChanged.connect(self._current)
-        model.rowsInserted.connect(lambda *_: self.selectRow(0))
+        model.rowsInserted.connect(self._inserted)
+
+    def _inserted(self, _parent: QModelIndex, first: int, _last: int) -> None:
+        # The newest task is selected only when none is: a new task (or a scout) never steals it.
+        if self.selectionModel().hasSelection():
+            return
+        task = self.model().index(first, 0).data(TaskRole)
+        if task is not None and not task.scout:
+            self.selectRow(first)
 
     def _current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         self.taskSelected.emit(current.data(TaskRole) if current.isValid() else None)
