@@ -25,7 +25,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start the local farm and connect to it right away (what `make run` does)",
     )
-    parser.add_argument("--demo", action="store_true", help="start the local farm and open the demo scene")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start the local farm, open the demo scene and render its first frames",
+    )
     parser.add_argument(
         "--self-test",
         action="store_true",

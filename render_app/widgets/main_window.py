@@ -44,6 +44,8 @@ from render_client.frames import format_frames
 from render_client.submit import RenderSettings
 
 LOG_REFRESH_MS = 1000
+# The first-start demo renders a few frames by itself: the first render appears without another click.
+DEMO_SETTINGS = RenderSettings(frames="1-4", name="Demo")
 
 
 class MainWindow(QMainWindow):
@@ -60,6 +62,7 @@ class MainWindow(QMainWindow):
         self.controller = controller
         self.dialog: SubmitDialog | None = None
         self._open_demo = False
+        self._demo_key: str | None = None  # the demo scene, until its first task is submitted
         self.pages = QStackedWidget()
         self.pages.setObjectName("pages")
         self.pages.setAccessibleName("Pages")
@@ -174,6 +177,7 @@ class MainWindow(QMainWindow):
         self.task_detail.resubmitRequested.connect(self._resubmit)
         self.task_detail.openResultsRequested.connect(self._open_results)
         c.scenes.resubmit.connect(self._submit_on_change)
+        c.scenes.changed.connect(self._demo_traced)
 
     # -- connection ------------------------------------------------------------------------
 
@@ -192,7 +196,15 @@ class MainWindow(QMainWindow):
     def _connected(self, _session: Session) -> None:
         self.pages.setCurrentIndex(1)
         if self._open_demo:
-            self.open_paths([demo_scene()])
+            self._open_demo = False
+            self._demo_key = self.controller.scenes.open(demo_scene())
+
+    def _demo_traced(self, key: str) -> None:
+        scene = self.controller.scenes.scenes.get(key)
+        if key != self._demo_key or scene is None or scene.report is None:
+            return
+        self._demo_key = None
+        self.controller.submit(key, DEMO_SETTINGS)  # syncs first, then submits
 
     def _warn(self, text: str) -> None:
         self.warning_banner.setText("⚠ " + text)
