@@ -40,7 +40,10 @@ CI_BY_COUNTRY_G_PER_KWH: dict[str, float] = {
 # --- Emission factors of displaced heating (gCO2e per kWh of delivered heat) ---
 EF_GAS_BOILER_G_PER_KWH_HEAT = 250.0  # ADEME/DPE-2021 0.227 kg/kWh fuel / boiler efficiency 0.9.
 EF_HEATING_OIL_G_PER_KWH_HEAT = 360.0  # DPE tables 0.300-0.324 kg/kWh fuel / efficiency 0.85.
-EF_ELECTRIC_RE2020_G_PER_KWH_HEAT = 79.0  # French RE2020 regulatory convention for electric heating.
+# Electric resistive heating displaces the site's own grid: EF = CI_site (1.0 x grid, §1.4). That is the
+# default for a site that does not say what it heats with (§7: conservative). The French RE2020
+# regulatory convention is a per-site alternative, never the default.
+EF_ELECTRIC_RE2020_G_PER_KWH_HEAT = 79.0  # ADEME/RE2020 note; historic conventions 180-210 g.
 HEAT_PUMP_SCOP = 3.0  # Common practice, range 2.5-4.5; EF = grid CI / SCOP.
 
 # --- Other ---
@@ -57,7 +60,8 @@ class SiteParams:
 
     grid_ci_g_per_kwh: float
     pue: float = PUE_ROOM_HEATER
-    displaced_heat_ef_g_per_kwh: float = EF_ELECTRIC_RE2020_G_PER_KWH_HEAT
+    # None: electric resistive heating at this site's grid intensity (§1.4, §7).
+    displaced_heat_ef_g_per_kwh: float | None = None
     heat_capture_efficiency: float = 1.0
     wue_l_per_kwh: float = WUE_HEATER_L_PER_KWH
 

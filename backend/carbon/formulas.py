@@ -38,6 +38,12 @@ class EnergySlice:
         return self.site.grid_ci_g_per_kwh if self.grid_ci_g_per_kwh is None else self.grid_ci_g_per_kwh
 
     @property
+    def heat_ef(self) -> float:
+        """EF of the displaced heating; unset, electric resistive heating on this same grid (§1.4, §7)."""
+        ef = self.site.displaced_heat_ef_g_per_kwh
+        return self.ci if ef is None else ef
+
+    @property
     def energy_total_wh(self) -> float:
         return self.energy_it_wh * self.site.pue
 
@@ -130,7 +136,7 @@ def carbon_facts(
     c_dc = sum(
         s.energy_it_wh / WH_PER_KWH * ref.pue * (s.ci if same_grid else ref.grid_ci_g_per_kwh) for s in items
     )
-    c_h = sum(s.energy_reused_wh / WH_PER_KWH * s.site.displaced_heat_ef_g_per_kwh for s in items)
+    c_h = sum(s.energy_reused_wh / WH_PER_KWH * s.heat_ef for s in items)
     equivalent = c_dc + c_h
     saved_total = c_dc + c_h - c_q
     # Energy-weighted: the errors of one node's meter are correlated across its slices.

@@ -12,8 +12,9 @@ from backend.carbon.formulas import CarbonFacts, EnergySlice, carbon_facts
 from backend.fleet.tables import Node
 from backend.scheduler.tables import FrameAttempt
 
-# A node that says nothing about its site is taken to be a French room heater displacing electric
-# heating: RTE 2023 grid intensity, and the conservative heat credit of carbon-and-heat.md §7.
+# A node that says nothing about its site is taken to be a French room heater (grid: RTE 2023, §1.4)
+# whose heat displaces electric resistive heating at that same grid intensity: carbon-and-heat.md §7
+# makes this the unknown-site default because it gives the smallest, most conservative heat credit.
 DEFAULT_SITE = SiteParams(grid_ci_g_per_kwh=CI_FRANCE_G_PER_KWH)
 SITE_FIELDS = (
     "grid_ci_g_per_kwh",

@@ -75,6 +75,22 @@ def _site(pairs: list[str]) -> dict[str, float | str]:
     return site
 
 
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    return _parser().parse_args(argv)
+
+
+def node_config(args: argparse.Namespace) -> NodeConfig:
+    """The agent's settings from the command line; `--site` pairs travel in every heartbeat."""
+    return NodeConfig(
+        name=args.name,
+        work_dir=args.work_dir or Path.home() / ".cache" / "hearth" / "node" / args.name,
+        blender=args.blender,
+        threads=args.threads,
+        heartbeat_interval_s=args.heartbeat,
+        site=_site(args.site),
+    )
+
+
 def node_heat(room: Room, threads: int | None) -> HeatState:
     """The node's power meter, CPU load and room, over the cores it owns (its CPU affinity)."""
     cores = node_cores()
@@ -84,7 +100,7 @@ def node_heat(room: Room, threads: int | None) -> HeatState:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = parse_args(argv)
     token = args.token or os.environ.get("HEARTH_NODE_TOKEN")
     if not args.server or not token:
         print(
@@ -94,15 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_USAGE
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {args.name} %(levelname)s %(message)s")
-    work_dir = args.work_dir or Path.home() / ".cache" / "hearth" / "node" / args.name
-    config = NodeConfig(
-        name=args.name,
-        work_dir=work_dir,
-        blender=args.blender,
-        threads=args.threads,
-        heartbeat_interval_s=args.heartbeat,
-        site=_site(args.site),
-    )
+    config = node_config(args)
     start = args.room_start if args.room_start is not None else args.setpoint - 1.5
     room = Room(t_air_c=start, thermostat=Thermostat(setpoint_c=args.setpoint))
     heat = node_heat(room, args.threads)

@@ -96,7 +96,7 @@ class NodeAgent:
             self._reporter.close()
             for thread in threads:
                 thread.join(WATCH_WAIT_S + 5)
-            self._send_heartbeat(state="offline")
+            self.send_heartbeat(state="offline")
 
     def _claim_loop(self) -> None:
         delay = RETRY_MIN_S
@@ -289,10 +289,11 @@ class NodeAgent:
 
     def _heartbeat_loop(self) -> None:
         while not self._stop.is_set():
-            self._send_heartbeat()
+            self.send_heartbeat()
             self._stop.wait(self._config.heartbeat_interval_s)
 
-    def _send_heartbeat(self, state: str | None = None) -> None:
+    def send_heartbeat(self, state: str | None = None) -> None:
+        """Samples power and room and tells the farm, with this node's site parameters."""
         self._heat.sample()
         with self._lock:
             current, progress = self._current, self._progress

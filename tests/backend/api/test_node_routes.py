@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import io
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 from PIL import Image
 
+from backend.carbon.constants import SiteParams
+from backend.carbon.formulas import EnergySlice, carbon_facts
+from backend.node.__main__ import node_config, node_heat, parse_args
+from backend.node.agent import NodeAgent
+from backend.node.client import NodeClient
+from backend.node.room import Room, Thermostat
 from render_client.events import EventStream, FarmEvent
 from tests.backend.api.conftest import RESULT_BUCKET, Api, api_for, s3_for, submit
 from tests.farm_harness import RunningFarm
@@ -157,3 +164,32 @@ def test_a_claim_long_polls_until_work_arrives(api: Api, node: Api) -> None:
         node.post("/claim", json={"room": COLD_ROOM, "wait_s": 0}).json()["attempt_id"]
         == got[0]["attempt_id"]
     )
+
+
+@pytest.mark.usefixtures("scene")
+def test_the_site_given_to_hearth_node_reaches_the_task_carbon_facts(
+    farm: RunningFarm, api: Api, tmp_path: Path
+) -> None:
+    assert farm.server is not None
+    token = farm.server.ctx.fleet.add("sited")
+    site = ["grid_ci_g_per_kwh=500", "pue=1.2", "displaced_heat_ef_g_per_kwh=250"]
+    args = parse_args(["--server", farm.url, "--name", "sited", "--work-dir", str(tmp_path)]
+                      + [arg for pair in site for arg in ("--site", pair)])  # fmt: skip
+    client = NodeClient(farm.url, token)
+    room = Room(t_air_c=17.0, thermostat=Thermostat(setpoint_c=19.0))
+    NodeAgent(node_config(args), client, node_heat(room, threads=1)).send_heartbeat()
+    client.close()
+    node = api_for(farm.url + "/nodes/v1", token)
+    uuid = submit(api, advancedRanges="1")
+    attempt = claim(node)["attempt_id"]
+    assert node.put(f"/attempts/{attempt}/outputs/frame_0001.png", data=b"png").status_code == 200
+    report = {"outputs": ["frame_0001.png"], "render_time_s": 2, "energy_it_wh": 10.0,
+              "energy_method": "tdp-model", "energy_uncertainty": 0.4}  # fmt: skip
+    assert node.post(f"/attempts/{attempt}/complete", json=report).json() == {"ok": True}
+
+    facts = api.get(f"/carbon/v1/tasks/{uuid}/carbon-facts").json()
+
+    sited = SiteParams(grid_ci_g_per_kwh=500.0, pue=1.2, displaced_heat_ef_g_per_kwh=250.0)
+    expected = carbon_facts([EnergySlice(10.0, sited, 1.0)]).to_qarnot_dict()
+    for key in ("qarnot_carbon_footprint", "saved_carbon_footprint_heat", "PUE", "total_consumed_energy_Wh"):
+        assert facts[key] == pytest.approx(expected[key]), key

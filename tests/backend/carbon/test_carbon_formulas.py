@@ -142,3 +142,18 @@ def test_reference_datacenters() -> None:
 def test_heat_useful_fraction_threshold() -> None:
     assert heat_useful_fraction(19.5, 19.0, 0.5) == 1.0
     assert heat_useful_fraction(19.6, 19.0, 0.5) == 0.0
+
+
+def test_an_unknown_site_displaces_electric_heating_at_its_own_grid_intensity() -> None:
+    from backend.carbon.task_facts import site_params
+
+    unknown = site_params({})
+    dirty_grid = site_params({"grid_ci_g_per_kwh": 400.0})
+    annual = carbon_facts([EnergySlice(1000.0, dirty_grid, 1.0)], REF)
+    hourly = carbon_facts([EnergySlice(1000.0, dirty_grid, 1.0, grid_ci_g_per_kwh=60.0)], REF)
+
+    assert unknown.displaced_heat_ef_g_per_kwh is None  # §7: electric resistive at grid CI
+    reused_kwh = 1000.0 * dirty_grid.pue * dirty_grid.heat_capture_efficiency / 1000.0
+    assert annual.saved_carbon_footprint_heat_g == pytest.approx(reused_kwh * 400.0)
+    assert hourly.saved_carbon_footprint_heat_g == pytest.approx(reused_kwh * 60.0)
+    check_identities(annual)
