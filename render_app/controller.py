@@ -11,6 +11,7 @@ from PySide6.QtGui import QImage
 
 from render_app.estimate import scale, scout_settings
 from render_app.event_bridge import EventBridge
+from render_app.history import HISTORY_LIMIT, task_from_json
 from render_app.local_farm import LocalFarm
 from render_app.models.frame_model import FrameModel
 from render_app.models.node_model import NodeModel
@@ -106,6 +107,7 @@ class Controller(QObject):
         self.bridge.error.connect(lambda msg: self.connection.emit(f"Event stream lost: {msg}"))
         self.bridge.start()
         self.refresh_nodes()
+        self.load_history()
         if not session.local:
             QSettings().setValue(SAVED_FARM_KEY, session.url)  # the URL only; the token is in the keyring
         self.connected.emit(session)
@@ -130,7 +132,62 @@ class Controller(QObject):
 
         self.ops.run(farm.nodes, done)
 
+    def load_history(self) -> None:
+        """Lists the farm's earlier tasks (other sessions too), newest on top, for resubmit and results."""
+        if self.session is None:
+            return
+        farm = self.session.farm
+
+        def work() -> list[TaskInfo]:
+            summaries = sorted(farm.tasks(), key=lambda t: t.created)[-HISTORY_LIMIT:]
+            found = (task_from_json(farm.task_json(t.uuid)) for t in summaries)
+            return [task for task in found if task is not None]
+
+        def done(tasks: list[TaskInfo]) -> None:
+            for task in tasks:  # oldest first: each insert goes on top
+                self.tasks.add(task)
+
+        self.ops.run(work, done, lambda exc: self.error.emit(f"Cannot list the farm's tasks: {exc}"))
+
     # -- tasks -----------------------------------------------------------------------------
+
+    def resubmit(self, uuid: str) -> None:
+        """Submits an earlier task again: from its scene when it is open here, else with the same inputs."""
+        task = self.tasks.task(uuid)
+        if task is None or self.session is None:
+            return
+        settings = task.settings.get("settings")
+        scene_open = task.scene is not None and str(task.scene) in self.scenes.scenes
+        if scene_open and isinstance(settings, RenderSettings):
+            self.submit(str(task.scene), settings)
+            return
+        body = task.settings.get("body")
+        if not isinstance(body, dict):
+            self.error.emit(f"{task.name} cannot be resubmitted: open its scene and submit it.")
+            return
+        farm, s3 = self.session.farm, self.session.s3
+
+        def work() -> tuple[Task, dict[str, Any]]:
+            bucket = result_bucket_name(Path(task.name or "task"))  # a fresh bucket: new results folder
+            ensure_bucket(s3, bucket)
+            again = {**body, "resultBucket": bucket}
+            return farm.submit(again), again
+
+        def done(found: tuple[Task, dict[str, Any]]) -> None:
+            created, again = found
+            info = TaskInfo(
+                created.uuid,
+                created.name,
+                created.state,
+                list(task.frames),
+                again["resultBucket"],
+                task.scene,
+                {**task.settings, "body": again},
+            )
+            self.tasks.add(info)
+            self.submitted.emit(info.uuid)
+
+        self.ops.run(work, done)
 
     def submit(
         self, scene_key: str, settings: RenderSettings, *, scout: bool = False, then: Any = None

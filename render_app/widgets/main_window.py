@@ -312,9 +312,7 @@ class MainWindow(QMainWindow):
             self.controller.submit(str(task.scene), retry)
 
     def _resubmit(self, uuid: str) -> None:
-        found = self._task_settings(uuid)
-        if found:
-            self.controller.submit(str(found[0].scene), found[1])
+        self.controller.resubmit(uuid)
 
     def _open_results(self, uuid: str) -> None:
         task = self.controller.tasks.task(uuid)
