@@ -1,8 +1,10 @@
 """NodeAgent: claims one frame at a time, renders it in Blender, uploads the outputs and reports.
 
-The node is dedicated and stateless: it keeps one warm Blender worker and a scratch directory
-for the task it is rendering, and wipes both when it moves to another task or goes idle. Final
-reports are retried until the server answers, so a server restart loses no rendered frame.
+The node is dedicated and stateless: it keeps one warm Blender worker for the task it is rendering
+and closes it when it moves to another task or goes idle. The scratch directory is wiped after every
+frame, rendered or failed; the next frame's inputs come back as hard links from the content-addressed
+cache, so nothing is downloaded twice. Final reports are retried until the server answers, so a
+server restart loses no rendered frame.
 """
 
 from __future__ import annotations
@@ -126,8 +128,11 @@ class NodeAgent:
         with self._lock:
             self._current, self._progress = claim, 0.0
             self._attempt_changed.notify_all()
+        session: _TaskSession | None = None
         try:
             session = self._session_for(claim)
+            for folder in (session.scratch / "out", session.scratch / "previews"):
+                folder.mkdir(parents=True, exist_ok=True)
             self._fetch_inputs(claim, session.scratch / "inputs")
             if not self._persist(lambda: self._client.started(claim.attempt_id)):
                 return
@@ -148,6 +153,9 @@ class NodeAgent:
         except (NodeClientError, OSError) as exc:
             self._report_failure(claim, f"the node could not prepare the frame: {exc}", None)
         finally:
+            if session is not None:
+                # The warm Blender keeps the scene in memory; on disk nothing of this frame remains.
+                shutil.rmtree(session.scratch, ignore_errors=True)
             with self._lock:
                 self._current, self._progress = None, None
                 self._attempt_changed.notify_all()
@@ -165,8 +173,6 @@ class NodeAgent:
             preview_dir=scratch / "previews",
             threads=self._config.threads,
         )
-        for folder in (spec.output_dir, scratch / "previews"):
-            folder.mkdir(parents=True, exist_ok=True)
         blender = BlenderSession(spec, self._on_worker_event, blender=self._config.blender)
         self._session = _TaskSession(claim.task_uuid, scratch, blender, time.monotonic())
         return self._session
