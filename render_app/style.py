@@ -27,6 +27,7 @@ QProgressBar { border: 1px solid #3a3f47; border-radius: 4px; text-align: center
 QProgressBar::chunk { background: #ea580c; border-radius: 3px; }
 QHeaderView::section { background: #1e2126; padding: 4px; border: none; color: #9ca3af; }
 QStatusBar QLabel { padding: 0 8px; }
+QTableView#taskList { selection-background-color: #374151; selection-color: #ffffff; }
 """
 
 

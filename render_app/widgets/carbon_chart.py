@@ -6,6 +6,8 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
+from render_app.units import quantity
+
 BARS = (("Hearth", "#3f9c5a"), ("Datacentre", "#9ca3af"))
 
 
@@ -40,6 +42,6 @@ class CarbonChart(QWidget):
             painter.drawRoundedRect(QRectF(label_w, y + row_h * 0.2, max(width, 2), row_h * 0.6), 3, 3)
             painter.setPen(QColor("#e5e7eb"))
             painter.drawText(
-                QRectF(label_w + width + 6, y, 70, row_h), Qt.AlignmentFlag.AlignVCenter, f"{value:.3g} g"
+                QRectF(label_w + width + 6, y, 70, row_h), Qt.AlignmentFlag.AlignVCenter, quantity(value, "g")
             )
         painter.end()

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
+from render_app.units import hours, percent, quantity
 from render_app.widgets.carbon_chart import CarbonChart
 
-# (label, farm field, unit, format)
-FIELDS = (
-    ("Energy (IT)", "total_energy_it_Wh", "Wh", "{:.3f}"),
-    ("Heat reused", "heat_reused_Wh", "Wh", "{:.3f}"),
-    ("CO₂ here", "qarnot_carbon_footprint", "g", "{:.3g}"),
-    ("CO₂ in a datacentre", "equivalent_DC_carbon_footprint", "g", "{:.3g}"),
-    ("Saved", "saved_carbon_footprint_percent", "%", "{:.0f}"),
-    ("Room-hours heated", "room_hours_heated", "h", "{:.3g}"),
+# (label, farm field, how to show the number)
+FIELDS: tuple[tuple[str, str, Callable[[float], str]], ...] = (
+    ("Energy (IT)", "total_energy_it_Wh", lambda v: quantity(v, "Wh")),
+    ("Heat reused", "heat_reused_Wh", lambda v: quantity(v, "Wh")),
+    ("CO₂ here", "qarnot_carbon_footprint", lambda v: quantity(v, "g")),
+    ("CO₂ in a datacentre", "equivalent_DC_carbon_footprint", lambda v: quantity(v, "g")),
+    ("Saved", "saved_carbon_footprint_percent", percent),
+    ("Room-hours heated", "room_hours_heated", hours),
 )
 
 
@@ -26,7 +28,7 @@ class CarbonPanel(QGroupBox):
         self.setAccessibleName("Carbon facts")
         self.labels: dict[str, QLabel] = {}
         form = QFormLayout()
-        for title, key, _unit, _fmt in FIELDS:
+        for title, key, _show in FIELDS:
             label = QLabel("—")
             label.setObjectName("carbon_" + key)
             label.setAccessibleName(title)
@@ -51,9 +53,9 @@ class CarbonPanel(QGroupBox):
 
     def set_facts(self, facts: dict[str, Any]) -> None:
         self.facts = dict(facts)
-        for _title, key, unit, fmt in FIELDS:
+        for _title, key, show in FIELDS:
             raw = facts.get(key)
-            self.labels[key].setText(f"{fmt.format(raw)} {unit}" if isinstance(raw, int | float) else "—")
+            self.labels[key].setText(show(float(raw)) if isinstance(raw, int | float) else "—")
         self.chart.set_values(
             self.value("qarnot_carbon_footprint"), self.value("equivalent_DC_carbon_footprint")
         )

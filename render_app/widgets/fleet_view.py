@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from render_app.models.node_model import NodeModel
 from render_app.widgets.node_card import NodeCard
 
-COLUMNS = 3
+CARD_WIDTH_PX = 300  # cards keep their size; the number of columns follows the window's width
+CARD_SPACING_PX = 12
 
 
 class FleetView(QWidget):
@@ -23,12 +25,15 @@ class FleetView(QWidget):
         self.summary.setAccessibleName("Fleet summary")
         inner = QWidget()
         self.grid = QGridLayout(inner)
-        self.grid.setRowStretch(99, 1)
+        self.grid.setSpacing(CARD_SPACING_PX)
+        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.columns = 1
         scroll = QScrollArea()
         scroll.setObjectName("fleetScroll")
         scroll.setAccessibleName("Nodes")
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
+        self.scroll_area = scroll
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(scroll, 1)
@@ -38,10 +43,24 @@ class FleetView(QWidget):
     def _inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
         for row in range(first, last + 1):
             card = NodeCard(self.model.nodes[row].name)
+            card.setFixedWidth(CARD_WIDTH_PX)
             self.cards.insert(row, card)
-            self.grid.addWidget(card, row // COLUMNS, row % COLUMNS)
             card.show_node(self.model.nodes[row])
+        self._lay_out()
         self._summary()
+
+    def _lay_out(self) -> None:
+        for index, card in enumerate(self.cards):
+            self.grid.addWidget(card, index // self.columns, index % self.columns)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        # The view's own width: the scroll area's viewport is not laid out yet on the first resize.
+        width = event.size().width() - 4 * CARD_SPACING_PX  # layout margins and the scroll area's frame
+        columns = max(1, width // (CARD_WIDTH_PX + CARD_SPACING_PX))
+        if columns != self.columns:
+            self.columns = columns
+            self._lay_out()
 
     def _changed(self, top: QModelIndex, bottom: QModelIndex) -> None:
         for row in range(top.row(), bottom.row() + 1):

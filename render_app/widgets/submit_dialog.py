@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QSettings, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -64,6 +65,7 @@ class SubmitDialog(QDialog):
         self._named(self.buttons, "submitButtons", "Dialog buttons")
         cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
         self._named(cancel, "cancelSubmit", "Cancel")
+        cancel.setIcon(QIcon())  # the platform's Cancel icon, beside a Submit without one, looked unfinished
 
         form = QFormLayout()
         form.addRow("Frames", self.frames)

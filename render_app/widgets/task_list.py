@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -18,12 +18,20 @@ from PySide6.QtWidgets import (
 
 from render_app.models.task_model import PROGRESS_COLUMN, ProgressRole, TaskModel, TaskRole
 
+BAR_COLOUR = "#f59e0b"  # amber: stands out on the slate selection and on plain rows alike
+
 
 class _ProgressDelegate(QStyledItemDelegate):
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
+        # The row's own background first (the selection, when selected), then the bar on top of it.
+        QApplication.style().drawPrimitive(
+            QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, option.widget
+        )
         bar = QStyleOptionProgressBar()
+        bar.palette = QPalette(option.palette)
+        bar.palette.setColor(QPalette.ColorRole.Highlight, QColor(BAR_COLOUR))
         bar.rect = option.rect.adjusted(4, 6, -4, -6)
         bar.minimum, bar.maximum = 0, 100
         bar.progress = int(index.data(ProgressRole) or 0)
