@@ -114,7 +114,10 @@ def test_a_scene_file_gone_before_rendering_fails_the_task_clearly(tmp_path: Pat
         task = farm.wait_final(uuid)
 
         assert task["state"] == "Failure"
-        assert any("scene.blend" in e["message"] for e in task["errors"]), task["errors"]
+        error = next((e["message"] for e in task["errors"] if "scene.blend" in e["message"]), None)
+        assert error is not None, task["errors"]
+        stdout = farm.api("GET", f"/tasks/{uuid}/stdout").text
+        assert error.removeprefix("frame 1: ") in stdout, stdout
     finally:
         if node is not None:
             node.terminate()
