@@ -56,6 +56,8 @@ def authenticated_node(request: Request, ctx: Farm) -> NodeIdentity:
         raise HTTPException(
             401, "this node's token is missing or unknown; ask the farm operator for a node token"
         )
+    # Any request proves the node alive (a long upload between heartbeats too); throttled in the registry.
+    ctx.fleet.touch(node.id)
     return node
 
 
@@ -186,14 +188,29 @@ def _safe_name(name: str) -> str:
     return name
 
 
+async def _require_current(ctx: FarmContext, node: NodeIdentity, attempt_id: int) -> None:
+    """An attempt that was requeued or aborted must not overwrite the results of the one that replaced it."""
+    if not await anyio.to_thread.run_sync(ctx.scheduler.is_current, node.name, attempt_id):
+        raise HTTPException(
+            409, f"attempt {attempt_id} is no longer this node's current work; output refused"
+        )
+
+
 @router.put("/attempts/{attempt_id}/outputs/{name:path}")
 async def output(attempt_id: int, name: str, request: Request, node: ThisNode, ctx: Farm) -> dict[str, str]:
     attempt = await anyio.to_thread.run_sync(_own_attempt, ctx, node, attempt_id)
     if not attempt.result_bucket:
         raise HTTPException(409, "this task has no result bucket; its outputs cannot be kept")
     key = _safe_name(name)
+    await _require_current(ctx, node, attempt_id)
     spool = await _spool_body(request, MAX_OUTPUT_BYTES)
     content_type = request.headers.get("content-type", "application/octet-stream")
+    try:
+        # Checked again once the body is in: the frame may have been requeued during the upload.
+        await _require_current(ctx, node, attempt_id)
+    except HTTPException:
+        spool.close()
+        raise
 
     def store() -> str:
         with spool:

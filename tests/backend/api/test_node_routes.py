@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import threading
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -193,3 +194,29 @@ def test_the_site_given_to_hearth_node_reaches_the_task_carbon_facts(
     expected = carbon_facts([EnergySlice(10.0, sited, 1.0)]).to_qarnot_dict()
     for key in ("qarnot_carbon_footprint", "saved_carbon_footprint_heat", "PUE", "total_consumed_energy_Wh"):
         assert facts[key] == pytest.approx(expected[key]), key
+
+
+@pytest.mark.usefixtures("scene")
+def test_an_attempt_that_is_no_longer_current_cannot_write_outputs(
+    api: Api, node: Api, farm: RunningFarm
+) -> None:
+    uuid = submit(api, advancedRanges="1")
+    attempt = claim(node)["attempt_id"]
+    assert api.post(f"/tasks/{uuid}/abort").status_code == 204
+
+    late = node.put(f"/attempts/{attempt}/outputs/frame_0001.png", data=b"stale png")
+
+    assert late.status_code == 409 and "no longer" in late.json()["message"]
+    listing = s3_for(farm, farm.email, farm.token).list_objects_v2(Bucket=RESULT_BUCKET)
+    assert "frame_0001.png" not in [o["Key"] for o in listing.get("Contents", [])]
+
+
+def test_any_node_request_marks_the_node_seen(farm: RunningFarm) -> None:
+    assert farm.server is not None
+    fleet = farm.server.ctx.fleet
+    node = api_for(farm.url + "/nodes/v1", fleet.add("quiet"))
+
+    assert node.post("/claim", json={"room": COLD_ROOM, "wait_s": 0}).status_code == 204
+
+    seen = {n.name: n.last_seen for n in fleet.summaries(timedelta(seconds=30))}
+    assert seen["quiet"] is not None
