@@ -29,7 +29,10 @@ class SelfTest:
         c.scenes.changed.connect(self._scene_changed)
         c.task_finished.connect(self._finished)
         c.error.connect(lambda msg: self._say(f"error: {msg}"))
-        QTimer.singleShot(SELF_TEST_TIMEOUT_MS, lambda: self._done(1, "timed out"))
+        self.deadline = QTimer(window)
+        self.deadline.setSingleShot(True)
+        self.deadline.timeout.connect(lambda: self._done(1, "timed out"))
+        self.deadline.start(SELF_TEST_TIMEOUT_MS)
 
     def _say(self, text: str) -> None:
         print(f"self-test: {text}", file=sys.stderr, flush=True)
@@ -66,6 +69,7 @@ class SelfTest:
         self._done(0 if state == "Success" else 1, f"task {uuid} ended {state}")
 
     def _done(self, code: int, why: str) -> None:
+        self.deadline.stop()
         self._say(why)
         self.code = code
         self.window.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -48,8 +49,11 @@ def test_self_test_fails_fast(
     qtbot: Any, window: MainWindow, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(self_test, "renderer_problem", lambda: renderer.NO_BLENDER)
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    assert self_test.run(app, window) == 1
+    exits: list[int] = []
+    # A stand-in for the QApplication: exiting the test run's real event loop would upset later tests.
+    app = SimpleNamespace(exit=exits.append)
+    test = self_test.SelfTest(app, window)  # type: ignore[arg-type]
+    test.start()
+    assert exits == [1] and test.code == 1 and not test.deadline.isActive()
     assert renderer.NO_BLENDER in capsys.readouterr().err
     assert window.controller.local_farm is None  # no farm was started

@@ -64,8 +64,11 @@ def test_submit_syncs_out_of_process_then_creates_the_task(
     monkeypatch.setattr(c.scenes, "sync", fake_sync)
     c.submit(scene_key, RenderSettings(frames="1-4", samples=4))
     assert order == ["sync"] and farm.bodies == []  # nothing is created before the sync ends
+    errors: list[str] = []
+    c.error.connect(errors.append)
     pending.pop()()
-    qtbot.waitUntil(lambda: len(c.tasks.tasks) == 1, timeout=5000)
+    qtbot.waitUntil(lambda: len(c.tasks.tasks) == 1 or bool(errors), timeout=10_000)
+    assert not errors
     assert order[0] == "sync" and order[1].startswith("bucket ")
     bucket = order[1].removeprefix("bucket ")
     assert c.tasks.tasks[0].result_bucket == bucket == farm.bodies[0]["resultBucket"]
