@@ -6,7 +6,8 @@ set -euo pipefail
 PACKAGES=(
   libegl1 libgl1 libgl1-mesa-dri libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 fonts-dejavu-core
   libglib2.0-0 libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
-  libxcb-shape0 libxcb-randr0 libxcb-xkb1 xvfb xauth imagemagick x11-apps gnome-keyring dbus
+  libxcb-shape0 libxcb-randr0 libxcb-xkb1 libxcb-xfixes0 libxcb-sync1 libxcb-shm0
+  libxcb-glx0 libx11-xcb1 xvfb xauth imagemagick x11-apps gnome-keyring dbus
   postgresql
 )
 

@@ -1,10 +1,11 @@
 """NodeAgent: claims one frame at a time, renders it in Blender, uploads the outputs and reports.
 
 The node is dedicated and stateless: it keeps one warm Blender worker for the task it is rendering
-and closes it when it moves to another task or goes idle. The scratch directory is wiped after every
-frame, rendered or failed; the next frame's inputs come back as hard links from the content-addressed
-cache, so nothing is downloaded twice. Final reports are retried until the server answers, so a
-server restart loses no rendered frame.
+and closes it when it moves to another task or goes idle. While it has no task, a Blender started
+ahead of work waits (ReadyWorker), so the next task's first frame skips Blender's start-up. The
+scratch directory is wiped after every frame, rendered or failed; the next frame's inputs come back
+as hard links from the content-addressed cache, so nothing is downloaded twice. Final reports are
+retried until the server answers, so a server restart loses no rendered frame.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from backend.node.heat import HeatState
 from backend.node.input_cache import InputCache
 from backend.node.job_spec import JobSpecError, spec_from_constants
 from backend.node.meters import EnergyReading, FrameEnergy
+from backend.node.ready_worker import ReadyWorker
 from backend.node.reporter import PreviewUpload, ProgressUpdate, Reporter
 from backend.node.worker_protocol import Preview, Progress, WorkerEvent
 
@@ -47,6 +49,8 @@ class NodeConfig:
     heartbeat_interval_s: float = 5.0
     speed: float = 1.0
     site: dict[str, float | str] = field(default_factory=dict)
+    # Keep a Blender started while idle, so a task's first frame skips Blender's start-up.
+    ready_blender: bool = True
 
 
 @dataclass
@@ -66,6 +70,7 @@ class NodeAgent:
         self._cache = InputCache(config.work_dir / "cache")
         self._reporter = Reporter(client)
         self._session: _TaskSession | None = None
+        self._ready = ReadyWorker(blender=config.blender) if config.ready_blender else None
         self._lock = threading.Lock()
         self._current: ClaimResponse | None = None
         self._progress: float | None = None
@@ -95,6 +100,8 @@ class NodeAgent:
             self._claim_loop()
         finally:
             self._close_session()
+            if self._ready is not None:
+                self._ready.close()
             self._reporter.close()
             for thread in threads:
                 thread.join(WATCH_WAIT_S + 5)
@@ -103,6 +110,9 @@ class NodeAgent:
     def _claim_loop(self) -> None:
         delay = RETRY_MIN_S
         while not self._stop.is_set():
+            if self._session is None and self._ready is not None:
+                # Only while no task's Blender is warm: starting one beside a render would slow it.
+                self._ready.prepare()
             try:
                 claim = self._client.claim(self._heat.room_state(), self._config.speed, CLAIM_WAIT_S)
                 delay = RETRY_MIN_S
@@ -173,7 +183,7 @@ class NodeAgent:
             preview_dir=scratch / "previews",
             threads=self._config.threads,
         )
-        blender = BlenderSession(spec, self._on_worker_event, blender=self._config.blender)
+        blender = BlenderSession(spec, self._on_worker_event, blender=self._config.blender, ready=self._ready)
         self._session = _TaskSession(claim.task_uuid, scratch, blender, time.monotonic())
         return self._session
 

@@ -8,6 +8,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from backend.node.ready_worker import ReadyWorker
 from backend.node.worker_process import (
     DEFAULT_GRACE_S,
     POLL_S,
@@ -224,6 +225,8 @@ class FrameOutcome:
 class BlenderSession:
     """One warm worker for a task: the .blend is opened once and frames render as the node claims them.
 
+    The worker comes from `ready` (a Blender already started) when it has one, else it is started.
+
     Use from one thread: `render(frame)` blocks until the frame is done; `cancel_frame()` (any thread)
     kills the frame being rendered, and the next `render()` starts a fresh worker.
     """
@@ -237,8 +240,10 @@ class BlenderSession:
         python: str | None = None,
         grace_s: float = DEFAULT_GRACE_S,
         env: Mapping[str, str] | None = None,
+        ready: ReadyWorker | None = None,
     ) -> None:
         self.spec = replace(spec, frames=(), serve=True, control=None)
+        self._ready = ready
         self._on_event = on_event
         self._blender = blender
         self._python = python
@@ -286,10 +291,16 @@ class BlenderSession:
         self._reap()  # a worker we signalled may still be dying: wait for it, never reuse it
         with self._cond:
             self._error = None
-        proc = WorkerProcess(
-            self.spec, self._handle, blender=self._blender, python=self._python, env=self._env
-        )
-        proc.start()
+        proc = None
+        if self._ready is not None:
+            proc = self._ready.take(
+                self.spec, self._handle, blender=self._blender, python=self._python, env=self._env
+            )
+        if proc is None:
+            proc = WorkerProcess(
+                self.spec, self._handle, blender=self._blender, python=self._python, env=self._env
+            )
+            proc.start()
         self._proc = proc
         self.processes += 1
         return proc
@@ -355,12 +366,5 @@ class BlenderSession:
 
     def close(self) -> int | None:
         """Lets the worker exit cleanly (`quit`), killing it if it does not within the grace period."""
-        proc = self._proc
-        if proc is None:
-            return None
-        if proc.send("quit"):
-            deadline = time.monotonic() + self._grace_s
-            while proc.poll() is None and time.monotonic() < deadline:
-                time.sleep(POLL_S)
-        proc.terminate(self._grace_s)
-        return self._reap()
+        proc, self._proc = self._proc, None
+        return proc.quit(self._grace_s) if proc is not None else None

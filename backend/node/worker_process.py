@@ -33,10 +33,22 @@ TAIL_LINES = 200
 BLENDER_PYTHON_EXIT_CODE = 3
 POLL_S = 0.05
 
+# worker.py's SPEC argument for a worker started ahead of its job (see its docstring), and the
+# process names it shows in `ps` while it waits and once it has a job.
+WAIT_FOR_SPEC = "wait"
+READY_PROCESS_NAME = "hearth-ready"
+RENDER_PROCESS_NAME = "hearth-render"
+
 EventCallback = Callable[[WorkerEvent], None]
 
 
-def worker_command(spec_path: Path, *, blender: str | None = None, python: str | None = None) -> list[str]:
+def _ignore(event: WorkerEvent) -> None:
+    pass
+
+
+def worker_command(
+    spec_path: Path | str, *, blender: str | None = None, python: str | None = None
+) -> list[str]:
     """The command line: the bpy module under `python` (default: this interpreter), or `blender -b`."""
     if blender:
         return [
@@ -54,12 +66,16 @@ def worker_command(spec_path: Path, *, blender: str | None = None, python: str |
 
 
 class WorkerProcess:
-    """One worker subprocess: parses its stdout into events, keeps output tails, stops on request."""
+    """One worker subprocess: parses its stdout into events, keeps output tails, stops on request.
+
+    `start()` runs `spec` at once. Alternatively `start_waiting()` starts Blender with no job yet, and
+    `assign()` later hands it one: the job then skips Blender's start-up.
+    """
 
     def __init__(
         self,
-        spec: JobSpec,
-        on_event: EventCallback,
+        spec: JobSpec | None,
+        on_event: EventCallback = _ignore,
         *,
         blender: str | None = None,
         python: str | None = None,
@@ -85,11 +101,29 @@ class WorkerProcess:
         return self._proc.pid if self._proc is not None else None
 
     def start(self) -> None:
+        self._spawn(self._write_spec())
+
+    def start_waiting(self) -> None:
+        """Starts Blender without a job; `assign()` gives it one."""
+        self._spawn(WAIT_FOR_SPEC)
+
+    def assign(self, spec: JobSpec, on_event: EventCallback) -> bool:
+        """Hands a worker from `start_waiting()` its job; False if it can no longer take one."""
+        if self._proc is None or self._spec_dir is not None or self.poll() is not None:
+            return False
+        self.spec, self._on_event = spec, on_event
+        return self.send(f"spec {self._write_spec()}")
+
+    def _write_spec(self) -> Path:
+        assert self.spec is not None, "a worker needs a job spec to start"
         self._spec_dir = tempfile.TemporaryDirectory(prefix="hearth-spec-")
         spec_path = Path(self._spec_dir.name) / "job.json"
         spec_path.write_text(self.spec.to_json(), encoding="utf-8")
+        return spec_path
+
+    def _spawn(self, spec_arg: Path | str) -> None:
         self._proc = subprocess.Popen(
-            worker_command(spec_path, blender=self._blender, python=self._python),
+            worker_command(spec_arg, blender=self._blender, python=self._python),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -141,7 +175,7 @@ class WorkerProcess:
         return self._proc.poll() if self._proc is not None else None
 
     def send(self, command: str) -> bool:
-        """Writes one control line (`skip N`, `frame N`, `quit`); False if the worker cannot be told."""
+        """Writes one control line (`spec PATH`, `skip N`, `frame N`, `quit`); False if it cannot be told."""
         proc = self._proc
         if proc is None or proc.stdin is None or proc.poll() is not None:
             return False
@@ -171,6 +205,15 @@ class WorkerProcess:
                 self._signal(signal.SIGKILL)
 
         threading.Thread(target=reap, daemon=True).start()
+
+    def quit(self, grace_s: float = DEFAULT_GRACE_S) -> int:
+        """Lets the worker exit cleanly (`quit`), killing it if it does not within `grace_s`; reaps it."""
+        if self.send("quit"):
+            deadline = time.monotonic() + grace_s
+            while self.poll() is None and time.monotonic() < deadline:
+                time.sleep(POLL_S)
+        self.terminate(grace_s)
+        return self.wait()
 
     def _signal(self, sig: signal.Signals) -> None:
         assert self._proc is not None

@@ -6,7 +6,10 @@ Runs in two hosts with the same arguments after `--`:
     blender -b --python-exit-code 3 --python worker.py -- SPEC (a real Blender binary, 3.4 or newer)
 
 SPEC is the path of a JSON job spec, or `-` to read the spec as JSON from stdin (then stdin carries no
-control commands). Spec keys (only `blend`, `output_dir` and `frames` are required):
+control commands), or `wait`: start Blender before there is a job, then take the first stdin line,
+`spec PATH`, as SPEC (stdin then carries control commands as usual; `quit` or EOF instead ends the
+worker with exit code 0). A node keeps such a worker ready so a task's first frame skips start-up.
+Spec keys (only `blend`, `output_dir` and `frames` are required):
 
     blend, scene, camera, engine ("CYCLES" | "BLENDER_EEVEE" | "BLENDER_WORKBENCH" | ...), samples,
     resolution_x, resolution_y, resolution_percentage, format ("PNG", "JPEG", "OPEN_EXR", ...),
@@ -23,9 +26,11 @@ default action, so it kills the process at once even while the render holds the 
 Progressive pixels: in background mode bpy 5.0.1 does not expose the in-progress image (measured: from
 render_stats the "Render Result" is 0x0, `save_render` fails, and tiled Cycles keeps finished tiles in an
 empty temp EXR until "Reading full buffer from disk"). So when the spec names a preview dir (and
-`preview.draft` is not false), each frame first gets a draft: the same frame at preview size with one
-sample, saved as a JPEG and announced as `preview` with `final: false` before the real render starts,
-between `draft_start` and `draft_end` (its `secs`; `frame_done.secs` includes it). Every setting the
+`preview.draft` is not false), a frame first gets a draft: the same frame at preview size with one
+sample (the worker's first frame always; later ones when the previous frame took two preview intervals
+or more, as a shorter frame's thumbnail comes before a draft could be looked at), saved as a JPEG
+and announced as `preview` with `final: false` before the real render starts, between `draft_start`
+and `draft_end` (its `secs`; `frame_done.secs` includes it). Every setting the
 draft touches is restored first, so the final pixels are those of a render without it (tested).
 Further previews during a long render are not attempted: splitting the samples into passes needs the
 passes merged outside Blender (not bit-identical to one render) and pays scene sync once per pass.
@@ -50,6 +55,9 @@ from typing import Any
 import bpy
 
 MARKER = "@@HEARTH"
+WAIT_FOR_SPEC = "wait"
+READY_PROCESS_NAME = "hearth-ready"
+RENDER_PROCESS_NAME = "hearth-render"
 EXIT_JOB_ERROR = 2
 DEFAULT_PREVIEW_MAX_PX = 512
 DEFAULT_PREVIEW_INTERVAL_S = 2.0
@@ -84,6 +92,29 @@ def script_args(argv: list[str]) -> list[str]:
     if "--" in argv:
         return argv[argv.index("--") + 1 :]
     return argv[1:]
+
+
+def name_process(name: str) -> None:
+    """Shows `name` as this process's name in `ps` and /proc/PID/comm (Linux; elsewhere a no-op).
+
+    An operator (and a test) can then tell a Blender waiting for work from one rendering.
+    """
+    pr_set_name = 15
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(pr_set_name, name.encode()[:15], 0, 0, 0)
+
+
+def wait_for_spec_path() -> str | None:
+    """The PATH of the first `spec PATH` stdin line; None on `quit` or end of input."""
+    for line in iter(sys.stdin.readline, ""):
+        command, _, rest = line.strip().partition(" ")
+        if command == "quit":
+            return None
+        if command == "spec" and rest:
+            return rest
+    return None
 
 
 def read_spec(arg: str) -> dict[str, Any]:
@@ -366,6 +397,11 @@ class FrameRenderer:
         os.makedirs(self.preview_dir, exist_ok=True)
         self.max_px = int(preview.get("max_size_px") or DEFAULT_PREVIEW_MAX_PX)
         self.interval_s = float(preview.get("min_interval_s", DEFAULT_PREVIEW_INTERVAL_S))
+        # A draft costs a second scene sync; it is worth it only if the frame renders long enough to be
+        # looked at. The worker's first frame always gets one; later frames only when the previous one
+        # took two preview intervals or more, which also keeps drafts at most one per interval.
+        self.min_draft_frame_s = 2 * self.interval_s
+        self.last_frame_s: float | None = None
         self.reporter = ProgressReporter()
         bpy.app.handlers.render_stats.append(self.reporter)
         self.ext = scene.render.file_extension
@@ -377,7 +413,7 @@ class FrameRenderer:
         emit("frame_start", frame=frame)
         started = time.monotonic()
         scene.frame_set(frame)
-        if self.draft:
+        if self.draft and (self.last_frame_s is None or self.last_frame_s >= self.min_draft_frame_s):
             self.render_draft(frame)
         final = os.path.join(self.out_dir, frame_name(frame) + self.ext)
         # Render to a hidden name and rename, so a killed worker never leaves a plausible half-frame.
@@ -388,6 +424,7 @@ class FrameRenderer:
             raise JobError(f"Blender wrote no image for frame {frame} (see the log above)")
         os.replace(partial, final)
         secs = time.monotonic() - started
+        self.last_frame_s = secs
         thumb_path = os.path.join(self.preview_dir, THUMBNAIL_PREFIX + frame_name(frame) + ".jpg")
         thumb = make_thumbnail(final, thumb_path, self.max_px)
         now = time.monotonic()
@@ -447,10 +484,17 @@ def main(argv: list[str]) -> int:
     emit("started", pid=os.getpid(), blender=bpy.app.version_string)
     try:
         if len(args) != 1:
-            raise JobError("usage: worker.py -- SPEC_JSON_PATH | -")
-        spec = read_spec(args[0])
+            raise JobError(f"usage: worker.py -- SPEC_JSON_PATH | - | {WAIT_FOR_SPEC}")
+        spec_arg: str | None = args[0]
+        if spec_arg == WAIT_FOR_SPEC:
+            name_process(READY_PROCESS_NAME)
+            spec_arg = wait_for_spec_path()
+            if spec_arg is None:
+                return 0  # the node let its ready worker go unused
+            name_process(RENDER_PROCESS_NAME)
+        spec = read_spec(spec_arg)
         control = None
-        if (spec.get("control") == "stdin" or spec.get("serve")) and args[0] != "-":
+        if (spec.get("control") == "stdin" or spec.get("serve")) and spec_arg != "-":
             control = ControlChannel()
             control.start()
         open_blend(os.path.abspath(spec["blend"]))

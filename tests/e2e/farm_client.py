@@ -12,6 +12,7 @@ from typing import Any
 import boto3
 import requests
 
+from backend.node.worker_process import READY_PROCESS_NAME
 from render_client.events import EventStream, FarmEvent
 
 DEFAULT_TIMEOUT_S = 240.0
@@ -128,9 +129,27 @@ def _children(pid: int) -> list[tuple[int, list[bytes]]]:
     return found
 
 
-def node_worker_pids(node: int) -> list[int]:
-    """Blender workers the heater node process `node` started."""
-    return [pid for pid, cmdline in _children(node) if any(part.endswith(b"worker.py") for part in cmdline)]
+def node_worker_pids(node: int, *, waiting: bool = False) -> list[int]:
+    """Blender workers the heater node process `node` started for work (and, with `waiting`, the one
+    started ahead of work that waits for a task)."""
+    return [
+        pid
+        for pid, cmdline in _children(node)
+        if any(part.endswith(b"worker.py") for part in cmdline) and (waiting or not _waiting(pid))
+    ]
+
+
+def ready_worker_pids(node: int) -> list[int]:
+    """Blender workers the heater node process `node` started ahead of work, waiting for a task."""
+    return [pid for pid in node_worker_pids(node, waiting=True) if _waiting(pid)]
+
+
+def _waiting(pid: int) -> bool:
+    """A worker started ahead of work names itself hearth-ready until it gets a job (worker.py)."""
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip() == READY_PROCESS_NAME
+    except OSError:
+        return False
 
 
 def running(pid: int) -> bool:
@@ -151,9 +170,4 @@ def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> No
 
 def worker_pids(server_pid: int) -> list[int]:
     """Blender workers currently running under the farm's local nodes."""
-    return [
-        pid
-        for node, _ in _children(server_pid)
-        for pid, cmdline in _children(node)
-        if any(part.endswith(b"worker.py") for part in cmdline)
-    ]
+    return [pid for node, _ in _children(server_pid) for pid in node_worker_pids(node)]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from fastapi.responses import StreamingResponse
 
 from backend.context import FarmContext
@@ -32,6 +32,11 @@ from backend.storage.engine import StorageError
 POLL_SLICE_S = 1.0
 SPOOL_IN_MEMORY_BYTES = 8 * 1024 * 1024
 MAX_OUTPUT_BYTES = 5 * 1024**3
+
+# Attempt ids are database integers: a larger number in a URL cannot name one, and SQLite would
+# overflow on it (a 500) instead of answering that the attempt is unknown.
+MAX_ATTEMPT_ID = 2**63 - 1
+AttemptId = Annotated[int, Path(ge=1, le=MAX_ATTEMPT_ID)]
 
 router = APIRouter(prefix="/nodes/v1", tags=["nodes"])
 
@@ -126,12 +131,12 @@ async def claim(body: ClaimRequest, node: ThisNode, ctx: Farm) -> ClaimResponse 
 
 
 @router.post("/attempts/{attempt_id}/started")
-async def started(attempt_id: int, node: ThisNode, ctx: Farm) -> dict[str, bool]:
+async def started(attempt_id: AttemptId, node: ThisNode, ctx: Farm) -> dict[str, bool]:
     return {"ok": await anyio.to_thread.run_sync(ctx.scheduler.started, node.name, attempt_id)}
 
 
 @router.post("/attempts/{attempt_id}/progress")
-async def progress(attempt_id: int, body: ProgressReport, node: ThisNode, ctx: Farm) -> dict[str, bool]:
+async def progress(attempt_id: AttemptId, body: ProgressReport, node: ThisNode, ctx: Farm) -> dict[str, bool]:
     ok = await anyio.to_thread.run_sync(
         ctx.scheduler.progress, node.name, attempt_id, body.done, body.total, body.percent
     )
@@ -139,7 +144,7 @@ async def progress(attempt_id: int, body: ProgressReport, node: ThisNode, ctx: F
 
 
 @router.get("/attempts/{attempt_id}/watch")
-async def watch(attempt_id: int, node: ThisNode, ctx: Farm, wait_s: float = 20.0) -> dict[str, bool]:
+async def watch(attempt_id: AttemptId, node: ThisNode, ctx: Farm, wait_s: float = 20.0) -> dict[str, bool]:
     """Answers as soon as the node must stop this attempt (abort, or reassignment), else after wait_s."""
     deadline = asyncio.get_running_loop().time() + max(0.0, min(wait_s, MAX_WATCH_WAIT_S))
     while True:
@@ -153,7 +158,7 @@ async def watch(attempt_id: int, node: ThisNode, ctx: Farm, wait_s: float = 20.0
 
 @router.get("/attempts/{attempt_id}/objects/{bucket}/{key:path}")
 async def input_object(
-    attempt_id: int, bucket: str, key: str, node: ThisNode, ctx: Farm
+    attempt_id: AttemptId, bucket: str, key: str, node: ThisNode, ctx: Farm
 ) -> StreamingResponse:
     attempt = await anyio.to_thread.run_sync(_own_attempt, ctx, node, attempt_id)
     if bucket not in attempt.resource_buckets:
@@ -197,7 +202,9 @@ async def _require_current(ctx: FarmContext, node: NodeIdentity, attempt_id: int
 
 
 @router.put("/attempts/{attempt_id}/outputs/{name:path}")
-async def output(attempt_id: int, name: str, request: Request, node: ThisNode, ctx: Farm) -> dict[str, str]:
+async def output(
+    attempt_id: AttemptId, name: str, request: Request, node: ThisNode, ctx: Farm
+) -> dict[str, str]:
     attempt = await anyio.to_thread.run_sync(_own_attempt, ctx, node, attempt_id)
     if not attempt.result_bucket:
         raise HTTPException(409, "this task has no result bucket; its outputs cannot be kept")
@@ -227,7 +234,9 @@ async def output(attempt_id: int, name: str, request: Request, node: ThisNode, c
 
 
 @router.put("/attempts/{attempt_id}/previews/{kind}")
-async def preview(attempt_id: int, kind: str, request: Request, node: ThisNode, ctx: Farm) -> dict[str, bool]:
+async def preview(
+    attempt_id: AttemptId, kind: str, request: Request, node: ThisNode, ctx: Farm
+) -> dict[str, bool]:
     attempt = await anyio.to_thread.run_sync(_own_attempt, ctx, node, attempt_id)
     spool = await _spool_body(request, MAX_PREVIEW_BYTES)
     with spool:
@@ -243,7 +252,7 @@ async def preview(attempt_id: int, kind: str, request: Request, node: ThisNode, 
 
 
 @router.post("/attempts/{attempt_id}/complete")
-async def complete(attempt_id: int, body: CompleteReport, node: ThisNode, ctx: Farm) -> dict[str, bool]:
+async def complete(attempt_id: AttemptId, body: CompleteReport, node: ThisNode, ctx: Farm) -> dict[str, bool]:
     attempt = await anyio.to_thread.run_sync(_own_attempt, ctx, node, attempt_id)
     for key in body.outputs:
         try:
@@ -266,7 +275,7 @@ async def complete(attempt_id: int, body: CompleteReport, node: ThisNode, ctx: F
 
 
 @router.post("/attempts/{attempt_id}/fail")
-async def fail(attempt_id: int, body: FailReport, node: ThisNode, ctx: Farm) -> dict[str, bool]:
+async def fail(attempt_id: AttemptId, body: FailReport, node: ThisNode, ctx: Farm) -> dict[str, bool]:
     ok = await anyio.to_thread.run_sync(
         ctx.scheduler.fail, node.name, attempt_id, body.message, body.stdout, body.stderr
     )

@@ -220,3 +220,13 @@ def test_any_node_request_marks_the_node_seen(farm: RunningFarm) -> None:
 
     seen = {n.name: n.last_seen for n in fleet.summaries(timedelta(seconds=30))}
     assert seen["quiet"] is not None
+
+
+@pytest.mark.parametrize("attempt", [0, 2**63, 10**30])
+def test_an_attempt_id_no_database_can_hold_is_a_clear_400(node: Api, attempt: int) -> None:
+    for response in (
+        node.post(f"/attempts/{attempt}/started"),
+        node.put(f"/attempts/{attempt}/outputs/frame_0001.png", data=b"png"),
+    ):
+        assert response.status_code == 400, response.text
+        assert "attempt_id" in response.json()["message"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -15,6 +16,7 @@ from backend.node.__main__ import node_heat
 from backend.node.agent import NodeAgent, NodeConfig
 from backend.node.client import ServerUnavailableError
 from backend.node.room import Room, Thermostat
+from tests.e2e.farm_client import node_worker_pids
 from tests.scenes import make_textured_scene
 
 TASK = "0d5a3f2e-1111-4c8e-9a50-5a1f0c3e7b21"
@@ -30,6 +32,7 @@ class FakeFarm:
         self.claims = claims
         self.agent: NodeAgent | None = None
         self.scratch_at_claim: list[list[str]] = []
+        self.workers_at_claim: list[list[int]] = []
         self.downloads: list[str] = []
         self.fail_downloads_of: set[str] = set()
         self.completed: list[tuple[int, CompleteReport]] = []
@@ -46,6 +49,7 @@ class FakeFarm:
     def claim(self, room: RoomState, speed: float, wait_s: float) -> ClaimResponse | None:
         held = sorted(str(p.relative_to(self.scratch_root)) for p in self.scratch_root.rglob("*"))
         self.scratch_at_claim.append(held)
+        self.workers_at_claim.append(node_worker_pids(os.getpid(), waiting=True))
         if self.claims:
             return self.claims.pop(0)
         assert self.agent is not None
@@ -96,9 +100,11 @@ def claim(farm: FakeFarm, attempt_id: int, frame: int) -> ClaimResponse:
                          inputs=farm.inputs(), heat_wanted=True)  # fmt: skip
 
 
-def run_agent(farm: FakeFarm, work_dir: Path) -> None:
+def run_agent(farm: FakeFarm, work_dir: Path, *, ready_blender: bool = True) -> None:
     room = Room(t_air_c=17.0, thermostat=Thermostat(setpoint_c=19.0))
-    config = NodeConfig(name="fake-node", work_dir=work_dir, threads=1, heartbeat_interval_s=60.0)
+    config = NodeConfig(
+        name="fake-node", work_dir=work_dir, threads=1, heartbeat_interval_s=60.0, ready_blender=ready_blender
+    )
     agent = NodeAgent(config, farm, node_heat(room, threads=1))  # type: ignore[arg-type]
     farm.agent = agent
     agent.run()
@@ -136,3 +142,30 @@ def test_a_failed_input_fetch_leaves_no_scratch_behind(scene: Path, tmp_path: Pa
     assert [a for a, _ in farm.failed] == [1] and "broke off" in farm.failed[0][1].message
     assert farm.downloads == ["scene.blend"]  # it got that far before the texture failed
     assert farm.scratch_at_claim == [[], []]
+
+
+@pytest.mark.timeout(180)
+def test_the_first_frame_renders_in_the_blender_started_while_the_node_was_idle(
+    scene: Path, tmp_path: Path
+) -> None:
+    farm = FakeFarm(scene, tmp_path / "node" / "scratch", [])
+    farm.claims = [claim(farm, 1, 1), claim(farm, 2, 2)]
+
+    run_agent(farm, tmp_path / "node")
+
+    assert [a for a, _ in farm.completed] == [1, 2], farm.failed
+    before_work, between_frames, after = farm.workers_at_claim
+    # Started before the first claim, it rendered both frames: no other Blender was started.
+    assert len(before_work) == 1 and between_frames == before_work and after == before_work
+    assert node_worker_pids(os.getpid(), waiting=True) == []  # let go when the node stopped
+
+
+@pytest.mark.timeout(180)
+def test_a_node_told_not_to_keep_blender_ready_starts_it_for_the_frame(scene: Path, tmp_path: Path) -> None:
+    farm = FakeFarm(scene, tmp_path / "node" / "scratch", [])
+    farm.claims = [claim(farm, 1, 1)]
+
+    run_agent(farm, tmp_path / "node", ready_blender=False)
+
+    assert [a for a, _ in farm.completed] == [1], farm.failed
+    assert farm.workers_at_claim[0] == []

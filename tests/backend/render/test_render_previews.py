@@ -159,3 +159,15 @@ def test_every_setting_the_draft_touches_is_restored(blend: Path) -> None:
     ]
     assert result["during"] != result["before"]
     assert result["after"] == result["before"]
+
+
+def test_frames_too_short_to_watch_get_no_draft_after_the_first(blend: Path, tmp_path: Path) -> None:
+    # Tiny frames render in well under two 5 s preview intervals: only the worker's first frame drafts.
+    settings = PreviewSettings(dir=tmp_path / "p", min_interval_s=5.0)
+    rec = Recorder()
+    with BlenderSession(replace(spec_for(blend, tmp_path, ()), preview=settings), rec) as session:
+        outcomes = [session.render(frame, timeout_s=60) for frame in (1, 2, 3)]
+    assert [o.ok for o in outcomes] == [True, True, True]
+    drafted = [e.frame for e in rec.of(DraftStart)]
+    assert drafted == [1]
+    assert len(rec.of(FrameDone)) == 3
