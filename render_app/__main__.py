@@ -23,7 +23,8 @@ def _parser() -> argparse.ArgumentParser:
         "--local",
         dest="local",
         action="store_true",
-        help="start the local farm and connect to it right away (what `make run` does)",
+        help="start the local farm and connect to it right away (what `make run` does); the first "
+        "time, also open the demo scene and render its first frames",
     )
     parser.add_argument(
         "--demo",
@@ -96,6 +97,9 @@ def open_window(window: MainWindow, args: argparse.Namespace) -> None:
     """Shows the window and connects as the arguments say: demo, local farm, or the saved remote farm."""
     window.show()
     if args.demo:
+        window.start_demo()
+    elif args.local and window.controller.local_farm_is_new():
+        # `make run` on a fresh machine: a new user sees frames appear before reading any docs.
         window.start_demo()
     elif args.local:
         window.start_local()

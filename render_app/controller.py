@@ -62,13 +62,21 @@ class Controller(QObject):
 
     # -- connection ------------------------------------------------------------------------
 
+    @property
+    def local_farm_dir(self) -> Path:
+        return self.data_dir / "farm"
+
+    def local_farm_is_new(self) -> bool:
+        """True until this app has started a local farm in its data dir (its first start here)."""
+        return not self.local_farm_dir.exists()
+
     def start_local_farm(self, nodes: int = 2) -> None:
         self.connection.emit("Starting the local farm…")
         problem = renderer_problem()
         if problem:
             # The farm still starts (scenes can be traced and synced), but frames would fail one by one.
             self.renderer_missing.emit(problem)
-        farm = LocalFarm(self.data_dir / "farm", nodes, self)
+        farm = LocalFarm(self.local_farm_dir, nodes, self)
         farm.ready.connect(self._local_ready)
         farm.failed.connect(self._local_failed)
         self.local_farm = farm
