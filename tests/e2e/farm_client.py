@@ -146,10 +146,15 @@ def ready_worker_pids(node: int) -> list[int]:
 
 def _waiting(pid: int) -> bool:
     """A worker started ahead of work names itself hearth-ready until it gets a job (worker.py)."""
+    return process_name(pid) == READY_PROCESS_NAME
+
+
+def process_name(pid: int) -> str:
+    """The name `ps` shows for `pid` (/proc/PID/comm); empty once the process is gone."""
     try:
-        return Path(f"/proc/{pid}/comm").read_text().strip() == READY_PROCESS_NAME
+        return Path(f"/proc/{pid}/comm").read_text().strip()
     except OSError:
-        return False
+        return ""
 
 
 def running(pid: int) -> bool:

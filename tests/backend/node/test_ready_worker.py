@@ -11,19 +11,9 @@ from backend.node.ready_worker import ReadyWorker
 from backend.node.worker_process import READY_PROCESS_NAME, RENDER_PROCESS_NAME, WorkerProcess
 from backend.node.worker_protocol import FrameDone, Started
 from tests.backend.render.conftest import Recorder, assert_texture_rendered, blend, spec_for
-from tests.e2e.farm_client import wait_until
+from tests.e2e.farm_client import process_name, running, wait_until
 
 __all__ = ["blend"]  # the session-scoped scene fixture, shared with the render tests
-
-
-def process_name(pid: int) -> str:
-    return Path(f"/proc/{pid}/comm").read_text().strip()
-
-
-def zombie(pid: int) -> bool:
-    """Dead and not yet reaped by its parent (this test process)."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    return stat.rsplit(")", 1)[1].split()[0] == "Z"
 
 
 def test_a_session_renders_in_the_worker_started_ahead_of_it(blend: Path, tmp_path: Path) -> None:
@@ -56,7 +46,7 @@ def test_prepare_keeps_one_live_worker_and_replaces_a_dead_one() -> None:
         assert ready.pid == first
         assert first is not None
         os.kill(first, signal.SIGKILL)
-        wait_until(lambda: zombie(first), 10, "the killed worker to die")
+        wait_until(lambda: not running(first), 10, "the killed worker to die")
         ready.prepare()  # reaps the dead one
         assert ready.pid not in (None, first)
     finally:
